@@ -1,0 +1,56 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Crossnet",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "crossnet", targets: ["crossnet"]),
+        .library(name: "Crossnet", targets: ["Crossnet"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CLibSSH",
+            path: "Sources/CLibSSH",
+            pkgConfig: "libssh",
+            providers: [.apt(["libssh-dev"])]
+        ),
+        .target(
+            name: "Crossnet",
+            dependencies: [
+                "CLibSSH",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            path: "Sources/Crossnet"
+        ),
+        .executableTarget(
+            name: "crossnet",
+            dependencies: [
+                "Crossnet",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/crossnet"
+        ),
+        .testTarget(
+            name: "CrossnetTests",
+            dependencies: ["Crossnet"],
+            path: "Tests/CrossnetTests",
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "Suites",
+            dependencies: ["Crossnet"],
+            path: "Suites"
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,153 @@
+/// The hosts Crossnet tests and how to reach them, read from an inventory YAML file.
+///
+/// See `docs/inventory.md` for the file format. Values here are validated and resolved: paths are
+/// absolute, `~/.ssh/config` aliases are expanded, defaults are applied.
+public struct Inventory: Sendable, Equatable {
+    /// The file this inventory was read from (absolute path), if any.
+    public var sourcePath: String?
+    /// Hosts in file order; the first one is the swarm manager when Crossnet creates a swarm.
+    public var hosts: [HostConfig]
+    /// Settings for the macvlan and overlay drivers.
+    public var network: NetworkSettings
+    /// How measurements run.
+    public var measurement: MeasurementSettings
+    /// Limits used to flag results.
+    public var thresholds: Thresholds
+
+    public init(
+        sourcePath: String? = nil, hosts: [HostConfig], network: NetworkSettings = .init(),
+        measurement: MeasurementSettings = .init(), thresholds: Thresholds = .init()
+    ) {
+        self.sourcePath = sourcePath
+        self.hosts = hosts
+        self.network = network
+        self.measurement = measurement
+        self.thresholds = thresholds
+    }
+
+    /// The host with this inventory name, if any.
+    public func host(named name: String) -> HostConfig? { hosts.first { $0.name == name } }
+}
+
+/// One Docker host reached over SSH.
+public struct HostConfig: Sendable, Equatable, Hashable {
+    /// The inventory name (unique), used in reports and test names.
+    public var name: String
+    /// Address or DNS name SSH connects to (after `~/.ssh/config` resolution) and that other hosts
+    /// use to reach this one (swarm advertise address, host-network probes).
+    public var address: String
+    /// The `~/.ssh/config` alias this host was given as, if any.
+    public var sshAlias: String?
+    /// SSH port.
+    public var port: Int
+    /// SSH user.
+    public var user: String
+    /// Private key files to try after ssh-agent, absolute paths.
+    public var identityFiles: [String]
+    /// known_hosts file used to verify the host key (absolute path).
+    public var knownHostsFile: String
+    /// Physical interface used as the macvlan parent, if the host has one for Crossnet.
+    public var interface: String?
+    /// Path of the Docker Engine socket on the host.
+    public var dockerSocket: String
+
+    public init(
+        name: String, address: String, sshAlias: String? = nil, port: Int = 22, user: String = "root",
+        identityFiles: [String] = [], knownHostsFile: String, interface: String? = nil,
+        dockerSocket: String = "/var/run/docker.sock"
+    ) {
+        self.name = name
+        self.address = address
+        self.sshAlias = sshAlias
+        self.port = port
+        self.user = user
+        self.identityFiles = identityFiles
+        self.knownHostsFile = knownHostsFile
+        self.interface = interface
+        self.dockerSocket = dockerSocket
+    }
+}
+
+/// Network settings the macvlan and overlay topologies need.
+public struct NetworkSettings: Sendable, Equatable {
+    /// macvlan settings; `nil` when the inventory has none (macvlan suites are skipped).
+    public var macvlan: MacvlanSettings?
+    /// Subnet for Crossnet's overlay network, `nil` to let Docker choose.
+    public var overlaySubnet: String?
+
+    public init(macvlan: MacvlanSettings? = nil, overlaySubnet: String? = nil) {
+        self.macvlan = macvlan
+        self.overlaySubnet = overlaySubnet
+    }
+}
+
+/// The physical subnet macvlan containers join, and each host's share of it.
+public struct MacvlanSettings: Sendable, Equatable {
+    /// The physical subnet, CIDR (e.g. `198.18.0.0/24`).
+    public var subnet: String
+    /// The subnet's gateway address.
+    public var gateway: String
+    /// Per-host IP range (CIDR inside `subnet`) keyed by host name; ranges must not overlap.
+    public var ranges: [String: String]
+
+    public init(subnet: String, gateway: String, ranges: [String: String]) {
+        self.subnet = subnet
+        self.gateway = gateway
+        self.ranges = ranges
+    }
+}
+
+/// How host pairs are chosen for measurements.
+public enum PairMode: String, Sendable, Equatable, CaseIterable {
+    /// Every ordered pair of distinct hosts.
+    case mesh
+    /// The first host with every other host, both directions.
+    case star
+}
+
+/// Measurement settings; the command line may override them.
+public struct MeasurementSettings: Sendable, Equatable {
+    /// Seconds per throughput measurement (iperf3 `-t`), excluding the omitted first second.
+    public var durationSeconds: Int
+    /// Repeats per figure.
+    public var repeats: Int
+    /// Host pairs to measure.
+    public var pairs: PairMode
+    /// Parallel TCP streams for the multi-stream throughput test (iperf3 `-P`).
+    public var parallelStreams: Int
+    /// Target rate for UDP throughput, bits per second.
+    public var udpRateBitsPerSecond: Double
+    /// Latency samples per repeat.
+    public var latencySamples: Int
+
+    public init(
+        durationSeconds: Int = 10, repeats: Int = 3, pairs: PairMode = .mesh, parallelStreams: Int = 4,
+        udpRateBitsPerSecond: Double = 1e9, latencySamples: Int = 200
+    ) {
+        self.durationSeconds = durationSeconds
+        self.repeats = repeats
+        self.pairs = pairs
+        self.parallelStreams = parallelStreams
+        self.udpRateBitsPerSecond = udpRateBitsPerSecond
+        self.latencySamples = latencySamples
+    }
+}
+
+/// Limits used to flag results and gate regressions.
+public struct Thresholds: Sendable, Equatable {
+    /// A change worse than this percentage (and with non-overlapping CIs) is a regression.
+    public var regressionTolerancePercent: Double
+    /// A figure whose coefficient of variation exceeds this percentage is flagged `noisy`.
+    public var noisyCoefficientOfVariationPercent: Double
+    /// Sender or receiver CPU above this percentage flags a throughput figure `cpu-bound`.
+    public var cpuBoundPercent: Double
+
+    public init(
+        regressionTolerancePercent: Double = 10, noisyCoefficientOfVariationPercent: Double = 10,
+        cpuBoundPercent: Double = 90
+    ) {
+        self.regressionTolerancePercent = regressionTolerancePercent
+        self.noisyCoefficientOfVariationPercent = noisyCoefficientOfVariationPercent
+        self.cpuBoundPercent = cpuBoundPercent
+    }
+}

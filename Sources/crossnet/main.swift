@@ -1,0 +1,2 @@
+import Crossnet
+print("crossnet")
