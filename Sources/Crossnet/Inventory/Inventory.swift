@@ -74,10 +74,13 @@ public struct NetworkSettings: Sendable, Equatable {
     public var macvlan: MacvlanSettings?
     /// Subnet for Crossnet's overlay network, `nil` to let Docker choose.
     public var overlaySubnet: String?
+    /// Address pool for a swarm Crossnet creates (`swarm init --default-addr-pool`), `nil` for Docker's.
+    public var swarmAddressPool: String?
 
-    public init(macvlan: MacvlanSettings? = nil, overlaySubnet: String? = nil) {
+    public init(macvlan: MacvlanSettings? = nil, overlaySubnet: String? = nil, swarmAddressPool: String? = nil) {
         self.macvlan = macvlan
         self.overlaySubnet = overlaySubnet
+        self.swarmAddressPool = swarmAddressPool
     }
 }
 

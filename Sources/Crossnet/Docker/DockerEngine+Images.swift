@@ -1,0 +1,26 @@
+import Foundation
+
+extension DockerEngine {
+    /// `docker image inspect NAME`; `nil` when the image is not there.
+    public func inspectImage(_ name: String) async throws -> ImageDetails? {
+        let cli = "docker image inspect \(name)"
+        let response = try await call("GET", "/images/\(percentEncode(name))/json", cli: cli, expect: [404])
+        if response.status == 404 { return nil }
+        return try decode(ImageDetails.self, from: response, cli: cli)
+    }
+
+    /// `docker load -i FILE`: streams a `docker save` archive to the Engine.
+    public func loadImage(archive: URL, timeout: Duration = .seconds(300)) async throws {
+        let cli = "docker load -i \(archive.lastPathComponent)"
+        let progress = DemuxCollector()
+        try await stream(
+            "POST", "/images/load", query: [("quiet", "1")], body: .file(archive, contentType: "application/x-tar"),
+            cli: cli, timeout: timeout
+        ) { chunk in progress.feed(chunk) }
+    }
+
+    /// `docker rmi NAME`.
+    public func removeImage(_ name: String) async throws {
+        try await call("DELETE", "/images/\(percentEncode(name))", cli: "docker rmi \(name)", expect: [404])
+    }
+}

@@ -1,0 +1,42 @@
+import Foundation
+
+extension DockerEngine {
+    /// `docker version`.
+    public func version() async throws -> DockerVersion {
+        let cli = "docker version"
+        return try decode(DockerVersion.self, from: try await call("GET", "/version", cli: cli), cli: cli)
+    }
+
+    /// `docker info`.
+    public func info() async throws -> DockerInfo {
+        let cli = "docker info"
+        return try decode(DockerInfo.self, from: try await call("GET", "/info", cli: cli), cli: cli)
+    }
+}
+
+extension DockerEngine {
+    /// Label filter for list calls: `{"label": ["k=v"]}`.
+    static func labelFilter(_ label: String) -> (String, String) {
+        let filter = ["label": [label]]
+        let data = (try? JSONEncoder().encode(filter)) ?? Data()
+        return ("filters", String(decoding: data, as: UTF8.self))
+    }
+}
+
+extension DockerEngine {
+    /// `docker volume ls --filter label=…`.
+    public func volumes(label: String) async throws -> [VolumeSummary] {
+        let cli = "docker volume ls --filter label=\(label)"
+        struct List: Decodable {
+            var volumes: [VolumeSummary]?
+            enum CodingKeys: String, CodingKey { case volumes = "Volumes" }
+        }
+        let response = try await call("GET", "/volumes", query: [Self.labelFilter(label)], cli: cli)
+        return try decode(List.self, from: response, cli: cli).volumes ?? []
+    }
+
+    /// `docker volume rm NAME`.
+    public func removeVolume(_ name: String) async throws {
+        try await call("DELETE", "/volumes/\(percentEncode(name))", cli: "docker volume rm \(name)", expect: [404])
+    }
+}

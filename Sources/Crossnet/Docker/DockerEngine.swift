@@ -1,0 +1,194 @@
+import Foundation
+
+/// A Docker Engine on one host, reached through the Engine API (v1.41, Docker 20.10 and later).
+///
+/// Every call opens a fresh stream (an SSH `direct-streamlocal` channel on the host's one session),
+/// sends one request and records the equivalent `docker` CLI line in the transcript.
+public struct DockerEngine: Sendable {
+    /// The inventory name of the host.
+    public let host: String
+    /// The API version prefix used in paths.
+    public let apiVersion = "v1.41"
+    let connect: @Sendable () async throws -> any ByteStream
+    let transcript: Transcript?
+    let defaultTimeout: Duration
+
+    /// - Parameters:
+    ///   - host: inventory name, used in errors and the transcript.
+    ///   - transcript: where each call is recorded, if anywhere.
+    ///   - defaultTimeout: deadline for calls that do not give their own.
+    ///   - connect: opens a new stream to the Engine's socket.
+    public init(
+        host: String, transcript: Transcript? = nil, defaultTimeout: Duration = .seconds(60),
+        connect: @escaping @Sendable () async throws -> any ByteStream
+    ) {
+        self.host = host
+        self.transcript = transcript
+        self.defaultTimeout = defaultTimeout
+        self.connect = connect
+    }
+
+    /// Sends a request and returns the response, throwing ``DockerAPIError`` for a non-2xx status.
+    ///
+    /// - Parameters:
+    ///   - cli: the equivalent docker CLI line, for the transcript and error messages.
+    ///   - expect: statuses accepted besides 2xx (e.g. 304 for "already started", 404 for lookups).
+    @discardableResult
+    public func call(
+        _ method: String, _ path: String, query: [(String, String)] = [], body: HTTPRequest.Body = .none,
+        cli: String, expect: Set<Int> = [], timeout: Duration? = nil
+    ) async throws -> HTTPResponse {
+        let deadline = timeout ?? defaultTimeout
+        let request = HTTPRequest(method: method, path: fullPath(path, query: query), body: body)
+        let work: @Sendable () async throws -> HTTPResponse = {
+            try await withDeadline(deadline, host: host, operation: cli) {
+                let stream = try await connect()
+                do {
+                    let response = try await HTTPClient().send(request, on: stream, timeout: deadline)
+                    await stream.close()
+                    return response
+                } catch {
+                    await stream.close()
+                    throw error
+                }
+            }
+        }
+        let response: HTTPResponse
+        if let transcript {
+            response = try await transcript.step(host: host, command: cli) {
+                let response = try await work()
+                try check(response, cli: cli, expect: expect)
+                return response
+            }
+        } else {
+            response = try await work()
+            try check(response, cli: cli, expect: expect)
+        }
+        return response
+    }
+
+    /// Sends a request whose response body is a stream ended by the Engine closing the
+    /// connection (exec output, image load progress), delivering body bytes as they arrive.
+    public func stream(
+        _ method: String, _ path: String, query: [(String, String)] = [], body: HTTPRequest.Body = .none,
+        cli: String, timeout: Duration, onBody: @escaping @Sendable (Data) throws -> Void
+    ) async throws {
+        let request = HTTPRequest(method: method, path: fullPath(path, query: query), body: body)
+        let run: @Sendable () async throws -> Void = {
+            try await withDeadline(timeout, host: host, operation: cli) {
+                let stream = try await connect()
+                do {
+                    var errorBody = Data()
+                    let head = try await HTTPClient().stream(request, on: stream, timeout: timeout) { chunk in
+                        errorBody.append(chunk.prefix(4096))
+                        try onBody(chunk)
+                    }
+                    await stream.close()
+                    if !(200..<300).contains(head.status) {
+                        throw DockerAPIError(host: host, operation: cli, status: head.status, body: errorBody)
+                    }
+                } catch {
+                    await stream.close()
+                    throw error
+                }
+            }
+        }
+        if let transcript {
+            try await transcript.step(host: host, command: cli) { try await run() }
+        } else {
+            try await run()
+        }
+    }
+
+    /// Decodes a JSON response body.
+    public func decode<T: Decodable>(_ type: T.Type, from response: HTTPResponse, cli: String) throws -> T {
+        do {
+            return try JSONDecoder().decode(T.self, from: response.body)
+        } catch {
+            throw OperationError(
+                host: host, operation: cli,
+                reason: "unexpected Engine API answer (\(error)): \(String(decoding: response.body.prefix(300), as: UTF8.self))",
+                hint: "Crossnet needs Docker Engine API 1.41 (Docker 20.10) or later")
+        }
+    }
+
+    /// JSON body from an `Encodable` value.
+    public static func json<T: Encodable>(_ value: T) throws -> HTTPRequest.Body {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return .data(try encoder.encode(value), contentType: "application/json")
+    }
+
+    private func fullPath(_ path: String, query: [(String, String)]) -> String {
+        var text = "/\(apiVersion)\(path)"
+        if !query.isEmpty {
+            text += "?" + query.map { "\(percentEncode($0.0))=\(percentEncode($0.1))" }.joined(separator: "&")
+        }
+        return text
+    }
+
+    private func check(_ response: HTTPResponse, cli: String, expect: Set<Int>) throws {
+        if (200..<300).contains(response.status) || expect.contains(response.status) { return }
+        throw DockerAPIError(host: host, operation: cli, status: response.status, body: response.body)
+    }
+}
+
+/// Percent-encodes a query component (RFC 3986 unreserved characters kept).
+func percentEncode(_ text: String) -> String {
+    var allowed = CharacterSet.alphanumerics
+    allowed.insert(charactersIn: "-._~")
+    return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
+}
+
+/// An error answer from the Engine API, carrying the API's own message.
+public struct DockerAPIError: CrossnetError {
+    public var host: String
+    public var operation: String
+    public var status: Int
+    /// The Engine's `message`, or the raw body when it sent none.
+    public var message: String
+
+    public init(host: String, operation: String, status: Int, body: Data) {
+        self.host = host
+        self.operation = operation
+        self.status = status
+        struct Message: Decodable { var message: String }
+        if let decoded = try? JSONDecoder().decode(Message.self, from: body) {
+            message = decoded.message
+        } else {
+            message = String(decoding: body.prefix(500), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+    }
+
+    public var description: String {
+        "\(host): `\(operation)` failed: Docker Engine answered \(status): \(message)"
+    }
+}
+
+/// The deadline passed before an operation finished.
+public struct DeadlineExceeded: CrossnetError {
+    public var host: String
+    public var operation: String
+    public var seconds: Double
+    public var description: String {
+        "\(host): `\(operation)` did not finish within \(String(format: "%.0f", seconds)) s — check the host is up and the Docker daemon answers (`crossnet check`)"
+    }
+}
+
+/// Runs `body`, throwing ``DeadlineExceeded`` if it has not finished after `deadline`.
+public func withDeadline<T: Sendable>(
+    _ deadline: Duration, host: String, operation: String, _ body: @escaping @Sendable () async throws -> T
+) async throws -> T {
+    try await withThrowingTaskGroup(of: T?.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try await Task.sleep(for: deadline)
+            return nil
+        }
+        defer { group.cancelAll() }
+        guard let first = try await group.next(), let value = first else {
+            throw DeadlineExceeded(host: host, operation: operation, seconds: deadline.seconds)
+        }
+        return value
+    }
+}

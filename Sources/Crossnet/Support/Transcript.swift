@@ -1,0 +1,89 @@
+import Foundation
+
+/// One remote step: which host, the equivalent command line a person could re-run, how long it
+/// took and how it ended.
+public struct TranscriptEntry: Sendable, Codable, Equatable {
+    public var timestamp: Date
+    public var host: String
+    /// The equivalent CLI line, e.g. `docker network create -d overlay --attachable cn-ovl`.
+    public var command: String
+    public var durationSeconds: Double
+    /// `ok`, `exit N`, or the error message.
+    public var result: String
+
+    public init(timestamp: Date, host: String, command: String, durationSeconds: Double, result: String) {
+        self.timestamp = timestamp
+        self.host = host
+        self.command = command
+        self.durationSeconds = durationSeconds
+        self.result = result
+    }
+
+    /// One line: `2026-11-26T08:00:00Z h1 0.012s ok  docker version`.
+    public var line: String {
+        let time = ISO8601DateFormatter().string(from: timestamp)
+        return "\(time) \(host) \(String(format: "%.3f", durationSeconds))s \(result)  \(command)"
+    }
+}
+
+/// Records every remote step of a run (thread-safe). Suites attach the entries of each test to it.
+public final class Transcript: @unchecked Sendable {
+    private let lock = NSLock()
+    private var entries: [TranscriptEntry] = []
+
+    public init() {}
+
+    /// Appends an entry.
+    public func record(_ entry: TranscriptEntry) {
+        lock.lock()
+        entries.append(entry)
+        lock.unlock()
+    }
+
+    /// All entries so far.
+    public var all: [TranscriptEntry] {
+        lock.lock()
+        defer { lock.unlock() }
+        return entries
+    }
+
+    /// Number of entries so far; pass it to ``entries(since:)`` to get what a step added.
+    public var count: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return entries.count
+    }
+
+    /// Entries recorded after the first `start` ones.
+    public func entries(since start: Int) -> [TranscriptEntry] {
+        lock.lock()
+        defer { lock.unlock() }
+        return start < entries.count ? Array(entries[start...]) : []
+    }
+
+    /// Times `body` and records it under `host` as `command`.
+    public func step<T>(host: String, command: String, _ body: () async throws -> T) async throws -> T {
+        let start = Date()
+        let clock = ContinuousClock.now
+        do {
+            let value = try await body()
+            var result = "ok"
+            if let output = value as? CommandOutput, output.exitStatus != 0 { result = "exit \(output.exitStatus)" }
+            record(TranscriptEntry(timestamp: start, host: host, command: command,
+                                   durationSeconds: (ContinuousClock.now - clock).seconds, result: result))
+            return value
+        } catch {
+            record(TranscriptEntry(timestamp: start, host: host, command: command,
+                                   durationSeconds: (ContinuousClock.now - clock).seconds,
+                                   result: "error: \(error)"))
+            throw error
+        }
+    }
+}
+
+extension Duration {
+    /// The duration in seconds as a `Double`.
+    public var seconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
+    }
+}

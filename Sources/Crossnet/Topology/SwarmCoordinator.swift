@@ -1,0 +1,90 @@
+import Foundation
+
+/// The swarm the overlay topology runs on.
+public struct SwarmState: Sendable, Equatable {
+    /// The host that answers manager calls (services, tasks).
+    public var managerHost: String
+    /// Swarm node ID of each host.
+    public var nodeIDs: [String: String]
+    /// `true` when Crossnet created the swarm (and so must leave it at the end).
+    public var createdByCrossnet: Bool
+}
+
+/// Errors about the hosts' existing swarm membership.
+public struct SwarmMembershipError: CrossnetError {
+    public var message: String
+    public var description: String { message }
+}
+
+/// Finds or creates the swarm for a run, once, and leaves only a swarm Crossnet created.
+///
+/// - In no swarm: `swarm init` on the first host (advertising its inventory address), others join.
+/// - All in one swarm with a reachable manager: used as is and left exactly as it was.
+/// - Different swarms, some in and some out, or workers without a reachable manager: an error
+///   naming the hosts.
+public actor SwarmCoordinator {
+    private var state: SwarmState?
+
+    public init() {}
+
+    /// The swarm for this run, created on first use.
+    public func ensure(_ context: RunContext) async throws -> SwarmState {
+        if let state { return state }
+        let fleet = context.fleet
+        var infos: [String: SwarmInfo] = [:]
+        for host in fleet.hostNames { infos[host] = try await fleet.engine(host).info().swarm }
+        let inactive = fleet.hostNames.filter { infos[$0]?.localNodeState == "inactive" }
+        let active = fleet.hostNames.filter { infos[$0]?.localNodeState == "active" }
+        let other = fleet.hostNames.filter { !inactive.contains($0) && !active.contains($0) }
+        if !other.isEmpty {
+            throw SwarmMembershipError(message: "swarm state is not usable on " + other.map { "\($0) (\(infos[$0]!.localNodeState))" }.joined(separator: ", ") + " — fix or leave that swarm (`docker swarm leave`) and retry")
+        }
+        let created: SwarmState
+        if active.isEmpty {
+            created = try await createSwarm(context)
+        } else if inactive.isEmpty {
+            created = try await adoptSwarm(context, infos: infos)
+        } else {
+            throw SwarmMembershipError(message: "hosts \(active.joined(separator: ", ")) are in a swarm but \(inactive.joined(separator: ", ")) are not — Crossnet does not change a swarm it did not create: join them to that swarm, or have all hosts leave it")
+        }
+        state = created
+        return created
+    }
+
+    func createSwarm(_ context: RunContext) async throws -> SwarmState {
+        let fleet = context.fleet
+        let manager = fleet.hostNames[0]
+        let managerAddress = fleet.config(manager).address
+        let managerEngine = fleet.engine(manager)
+        let nodeID = try await managerEngine.swarmInit(
+            advertiseAddress: managerAddress, defaultAddressPool: fleet.inventory.network.swarmAddressPool,
+            labels: context.labels())
+        context.ledger.record(CreatedResource(host: manager, kind: .swarm, id: nodeID))
+        let token = try await managerEngine.swarmInspect().joinTokens.worker
+        var nodeIDs = [manager: nodeID]
+        for host in fleet.hostNames.dropFirst() {
+            try await fleet.engine(host).swarmJoin(
+                advertiseAddress: fleet.config(host).address, managerAddress: managerAddress, token: token)
+            nodeIDs[host] = try await fleet.engine(host).info().swarm.nodeID
+        }
+        return SwarmState(managerHost: manager, nodeIDs: nodeIDs, createdByCrossnet: true)
+    }
+
+    func adoptSwarm(_ context: RunContext, infos: [String: SwarmInfo]) async throws -> SwarmState {
+        let fleet = context.fleet
+        guard let manager = fleet.hostNames.first(where: { infos[$0]?.controlAvailable == true }) else {
+            throw SwarmMembershipError(message: "hosts \(fleet.hostNames.joined(separator: ", ")) are swarm workers and none of them is a manager — add a manager of that swarm to the inventory")
+        }
+        let members = Set(try await fleet.engine(manager).nodes().map(\.id))
+        let outsiders = fleet.hostNames.filter { !members.contains(infos[$0]!.nodeID) }
+        if !outsiders.isEmpty {
+            throw SwarmMembershipError(message: "hosts \(outsiders.joined(separator: ", ")) are in a different swarm than \(manager) — Crossnet needs all hosts in one swarm")
+        }
+        return SwarmState(
+            managerHost: manager, nodeIDs: Dictionary(uniqueKeysWithValues: fleet.hostNames.map { ($0, infos[$0]!.nodeID) }),
+            createdByCrossnet: false)
+    }
+
+    /// Forgets the state after teardown removed the swarm.
+    public func reset() { state = nil }
+}

@@ -1,0 +1,47 @@
+import ArgumentParser
+import Crossnet
+import Foundation
+import Logging
+
+/// `crossnet image …`: the probe image.
+struct ImageCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "image", abstract: "Build the probe image locally and load it onto hosts over SSH.",
+        subcommands: [ImageLoadCommand.self, ImageBuildCommand.self])
+}
+
+struct ImageBuildCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "build", abstract: "Build the probe image archive on this machine and print its tag.")
+
+    func run() async throws {
+        try await withExitCodes {
+            let image = try await ProbeImage.build(cacheDirectory: ProbeImageLoader.defaultCacheDirectory)
+            print("\(image.tag)  \(image.imageID)  \(image.archive.path)")
+            print("tools: " + image.toolVersions.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+            return 0
+        }
+    }
+}
+
+struct ImageLoadCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "load", abstract: "Load the probe image onto every host where its ID is missing (no registry needed).")
+
+    @OptionGroup var options: InventoryOptions
+
+    func run() async throws {
+        CLILogging.bootstrap
+        try await withExitCodes {
+            let inventory = try options.loadInventory()
+            let logger = options.makeLogger("image")
+            let image = try await ProbeImage.build(cacheDirectory: ProbeImageLoader.defaultCacheDirectory)
+            let fleet = try await HostFleet.connect(inventory, options: options.sshOptions, logger: logger)
+            defer { Task { await fleet.close() } }
+            let outcomes = try await ProbeImageLoader.ensure(image, on: fleet)
+            for host in fleet.hostNames { print("\(host)  \(image.tag)  \(outcomes[host]?.rawValue ?? "?")") }
+            await fleet.close()
+            return 0
+        }
+    }
+}

@@ -1,0 +1,107 @@
+import ArgumentParser
+import Crossnet
+import Foundation
+import Logging
+
+/// `crossnet lab …`: the virtual lab on this machine.
+struct LabCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lab",
+        abstract: "Build, inspect and remove a virtual lab: N network namespaces with real sshd and dockerd.",
+        subcommands: [LabUpCommand.self, LabDownCommand.self, LabStatusCommand.self, LabExecCommand.self]
+    )
+}
+
+struct LabDirectoryOption: ParsableArguments {
+    @Option(name: .long, help: "Folder holding the lab's state, keys and inventory.")
+    var dir: String = ".lab"
+}
+
+struct LabUpCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "up", abstract: "Bring a virtual lab up and write DIR/inventory.yaml.")
+
+    @Option(name: .long, help: "Number of lab hosts (h1…hN).")
+    var hosts: Int = 3
+
+    @Option(name: .long, help: "Lab subnet (IPv4 CIDR); the bridge takes its first address.")
+    var subnet: String = "198.18.0.0/24"
+
+    @OptionGroup var directory: LabDirectoryOption
+
+    func run() async throws {
+        CLILogging.bootstrap
+        let logger = Logger(label: "crossnet.lab")
+        try await withExitCodes {
+            let lab = VirtualLab(directory: directory.dir)
+            do {
+                let description = try await lab.up(hostCount: hosts, subnet: subnet, logger: logger)
+                print("lab \(description.id) up: \(description.hosts.count) hosts on \(description.subnet)")
+                for host in description.hosts { print("  \(host.name)  \(host.address)") }
+                print("inventory: \(description.inventoryPath)")
+                return 0
+            } catch let error as LabAlreadyUp {
+                print(error.description)
+                return 0
+            }
+        }
+    }
+}
+
+struct LabDownCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "down", abstract: "Stop the lab's processes and remove everything it added.")
+
+    @OptionGroup var directory: LabDirectoryOption
+
+    func run() async throws {
+        CLILogging.bootstrap
+        let logger = Logger(label: "crossnet.lab")
+        try await withExitCodes {
+            try await VirtualLab(directory: directory.dir).down(logger: logger)
+            print("lab in \(directory.dir) is down")
+            return 0
+        }
+    }
+}
+
+struct LabStatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status", abstract: "Show each lab host's namespace, sshd and dockerd.")
+
+    @OptionGroup var directory: LabDirectoryOption
+
+    func run() async throws {
+        CLILogging.bootstrap
+        try await withExitCodes {
+            let status = try await VirtualLab(directory: directory.dir).status()
+            print(status.description)
+            return status.isUp ? 0 : 1
+        }
+    }
+}
+
+struct LabExecCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "exec",
+        abstract: "Run a command inside a lab host's namespaces (not over SSH), with DOCKER_HOST set to its dockerd.")
+
+    @OptionGroup var directory: LabDirectoryOption
+
+    @Argument(help: "Lab host name (h1…hN).")
+    var host: String
+
+    @Argument(parsing: .postTerminator, help: "The command and its arguments, after --.")
+    var command: [String] = []
+
+    func validate() throws {
+        if command.isEmpty { throw ValidationError("give the command after --, e.g. `crossnet lab exec h1 -- docker ps`") }
+    }
+
+    func run() async throws {
+        CLILogging.bootstrap
+        try await withExitCodes {
+            try await VirtualLab(directory: directory.dir).exec(host: host, command: command)
+        }
+    }
+}

@@ -1,2 +1,0 @@
-import Crossnet
-print("crossnet")
