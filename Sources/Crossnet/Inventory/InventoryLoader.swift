@@ -314,8 +314,8 @@ private struct Context {
         case (nil, let node?):
             let value = try reader.string(node, key: "ssh_alias", context: context)
             guard let sshConfig, let match = sshConfig.resolve(alias: value) else {
-                let where_ = sshConfig?.path ?? "the ssh config"
-                throw reader.error(at: node, "ssh_alias '\(value)' in \(context) matches no Host entry in \(sshConfig == nil ? "any ssh config (none was found)" : where_); add a 'Host \(value)' block there or use 'address' instead")
+                let configName = sshConfig.map { $0.path ?? "the ssh config" } ?? "any ssh config (none was found)"
+                throw reader.error(at: node, "ssh_alias '\(value)' in \(context) matches no Host entry in \(configName); add a 'Host \(value)' block there or use 'address' instead")
             }
             alias = value
             resolved = match
