@@ -121,6 +121,12 @@ extension DockerEngine {
             cli: cli)
     }
 
+    /// `docker service ls`.
+    public func allServices() async throws -> [ServiceSummary] {
+        let cli = "docker service ls"
+        return try decode([ServiceSummary].self, from: try await call("GET", "/services", cli: cli), cli: cli)
+    }
+
     /// `docker service rm ID` (already gone is fine).
     public func removeService(_ id: String) async throws {
         try await call("DELETE", "/services/\(id)", cli: "docker service rm \(id.prefix(12))", expect: [404])

@@ -57,12 +57,17 @@ public struct SwarmInfo: Codable, Sendable, Equatable {
 public struct SwarmSpecInfo: Codable, Sendable {
     public var id: String
     public var joinTokens: JoinTokens
+    public var spec: Spec?
+    public struct Spec: Codable, Sendable {
+        public var labels: [String: String]?
+        enum CodingKeys: String, CodingKey { case labels = "Labels" }
+    }
     public struct JoinTokens: Codable, Sendable {
         public var worker: String
         public var manager: String
         enum CodingKeys: String, CodingKey { case worker = "Worker", manager = "Manager" }
     }
-    enum CodingKeys: String, CodingKey { case id = "ID", joinTokens = "JoinTokens" }
+    enum CodingKeys: String, CodingKey { case id = "ID", joinTokens = "JoinTokens", spec = "Spec" }
 }
 
 /// An entry of `GET /containers/json`.

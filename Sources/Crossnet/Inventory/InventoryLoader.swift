@@ -14,7 +14,7 @@ public enum InventoryLoader {
     ]
     static let networkKeys = ["macvlan", "overlay"]
     static let macvlanKeys = ["subnet", "gateway", "ranges"]
-    static let overlayKeys = ["subnet"]
+    static let overlayKeys = ["subnet", "swarm_address_pool"]
     static let measurementKeys = [
         "duration", "repeats", "pairs", "parallel_streams", "udp_rate", "latency_samples",
     ]
@@ -364,6 +364,9 @@ private struct Context {
             let overlay = try reader.mapping(node, context: "'network.overlay'", allowed: InventoryLoader.overlayKeys)
             if let subnetNode = overlay["subnet"] {
                 settings.overlaySubnet = try cidr(subnetNode, key: "subnet", context: "'network.overlay'").description
+            }
+            if let poolNode = overlay["swarm_address_pool"] {
+                settings.swarmAddressPool = try cidr(poolNode, key: "swarm_address_pool", context: "'network.overlay'").description
             }
         }
         return settings

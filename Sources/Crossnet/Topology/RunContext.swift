@@ -11,6 +11,8 @@ public final class RunContext: Sendable {
     public let fleet: HostFleet
     public let probeImage: String
     public let ledger = ResourceLedger()
+    /// The run's swarm, found or created on first use by the overlay topology.
+    public let swarm = SwarmCoordinator()
 
     public init(runID: String, fleet: HostFleet, probeImage: String) {
         self.runID = runID

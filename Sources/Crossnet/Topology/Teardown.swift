@@ -1,0 +1,71 @@
+import Foundation
+import Logging
+
+/// Removes what a run created, newest first, whatever state the tests left it in.
+public enum Teardown {
+    /// Removes everything in the run's ledger in reverse order of creation. Errors are collected,
+    /// not thrown half-way: every resource gets its removal attempt.
+    @discardableResult
+    public static func run(_ context: RunContext) async -> [String] {
+        var problems: [String] = []
+        let fleet = context.fleet
+        for resource in context.ledger.drainNewestFirst() {
+            let engine = fleet.engine(resource.host)
+            do {
+                switch resource.kind {
+                case .container:
+                    try await engine.removeContainer(resource.id)
+                case .service:
+                    try await engine.removeService(resource.id)
+                    try await waitForServiceContainersGone(resource.id, context: context, fleet: fleet)
+                case .network:
+                    try await removeNetworkRetrying(resource.id, engine: engine)
+                case .swarm:
+                    try await leaveSwarm(manager: resource.host, context: context)
+                    await context.swarm.reset()
+                }
+            } catch {
+                problems.append("\(resource.host): removing \(resource.kind.rawValue) \(resource.id.prefix(12)): \(error)")
+                context.logger.warning("teardown problem", metadata: ["host": "\(resource.host)", "error": "\(error)"])
+            }
+        }
+        return problems
+    }
+
+    /// Service task containers linger a moment after `service rm`; the network cannot go before them.
+    static func waitForServiceContainersGone(_ serviceID: String, context: RunContext?, fleet: HostFleet) async throws {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline {
+            var remaining = 0
+            for host in fleet.hostNames {
+                remaining += try await fleet.engine(host).containers(label: "com.docker.swarm.service.id=\(serviceID)").count
+            }
+            if remaining == 0 { return }
+            try await Task.sleep(for: .milliseconds(500))
+        }
+    }
+
+    static func removeNetworkRetrying(_ id: String, engine: DockerEngine) async throws {
+        var attempt = 0
+        while true {
+            do {
+                try await engine.removeNetwork(id)
+                return
+            } catch let error as DockerAPIError where error.status == 403 || error.status == 500 || error.status == 409 {
+                // "has active endpoints": endpoints of just-removed containers are still going.
+                attempt += 1
+                if attempt >= 30 { throw error }
+                try await Task.sleep(for: .milliseconds(500))
+            }
+        }
+    }
+
+    /// Workers leave first, then the manager.
+    static func leaveSwarm(manager: String, context: RunContext) async throws {
+        for host in context.fleet.hostNames where host != manager {
+            let info = try await context.fleet.engine(host).info().swarm
+            if info.localNodeState != "inactive" { try await context.fleet.engine(host).swarmLeave() }
+        }
+        try await context.fleet.engine(manager).swarmLeave()
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+import Testing
+
+@testable import Crossnet
+
+/// The deployment of the suite being run, set by the ``DeployedTrait`` around the suite.
+enum CurrentDeployment {
+    @TaskLocal static var value: Deployment?
+    @TaskLocal static var context: RunContext?
+
+    /// The deployment, or a recorded failure when the suite's setup did not produce one.
+    static func get() throws -> Deployment {
+        try #require(value, "the topology was not deployed (see the suite's setup failure)")
+    }
+
+    static func runContext() throws -> RunContext {
+        try #require(context, "no run context")
+    }
+}
+
+/// Deploys a driver's topology once before a suite's tests and tears it down after them, even
+/// when a test fails.
+struct DeployedTrait: SuiteTrait, TestScoping {
+    let driver: DriverID
+    var isRecursive: Bool { false }
+
+    func provideScope(
+        for test: Testing.Test, testCase: Testing.Test.Case?, performing function: @Sendable () async throws -> Void
+    ) async throws {
+        let environment = try await SuiteEnvironment.shared.get()
+        let context = RunContext(runID: environment.runID, fleet: environment.fleet, probeImage: environment.image.tag)
+        let deployment: Deployment
+        do {
+            deployment = try await TopologyDeployer(context: context).deploy(driver)
+        } catch {
+            await Teardown.run(context)
+            throw error
+        }
+        do {
+            try await CurrentDeployment.$context.withValue(context) {
+                try await CurrentDeployment.$value.withValue(deployment) { try await function() }
+            }
+        } catch {
+            await Teardown.run(context)
+            throw error
+        }
+        let problems = await Teardown.run(context)
+        if !problems.isEmpty {
+            Issue.record("teardown left problems: \(problems.joined(separator: "; "))")
+        }
+    }
+}
+
+extension Trait where Self == DeployedTrait {
+    /// Deploys `driver` around the suite.
+    static func deployed(_ driver: DriverID) -> Self { DeployedTrait(driver: driver) }
+}
+
+/// Skips a suite when there is no inventory to run it on.
+extension Trait where Self == ConditionTrait {
+    static var needsInventory: Self { .enabled(if: SuiteInventory.isAvailable, SuiteInventory.unavailableReason) }
+    static var needsTwoHosts: Self {
+        .enabled(if: SuiteInventory.hostNames.count >= 2, "needs at least two hosts in the inventory")
+    }
+    static var needsMacvlan: Self {
+        .enabled(if: SuiteInventory.hasMacvlan, "the inventory has no macvlan parent interface and ranges for every host")
+    }
+}
+
+extension Tag {
+    @Tag static var lab: Self
+    @Tag static var bridge: Self
+    @Tag static var userBridge: Self
+    @Tag static var compose: Self
+    @Tag static var hostNetwork: Self
+    @Tag static var noneNetwork: Self
+    @Tag static var overlay: Self
+    @Tag static var macvlan: Self
+}
+
+/// Asserts a reachability result and attaches its evidence when it fails.
+func expectResult(_ result: ReachabilityResult, sourceLocation: SourceLocation = #_sourceLocation) {
+    #expect(result.passed, "\(result)", sourceLocation: sourceLocation)
+}
+
+/// Attaches the transcript lines recorded while `body` ran to the current test.
+func withTranscript<T>(_ body: () async throws -> T) async throws -> T {
+    let context = try CurrentDeployment.runContext()
+    let start = context.fleet.transcript.count
+    defer {
+        let lines = context.fleet.transcript.entries(since: start).map(\.line).joined(separator: "\n")
+        if !lines.isEmpty { Attachment.record(lines, named: "transcript.log") }
+    }
+    return try await body()
+}

@@ -1,0 +1,83 @@
+import Foundation
+import Logging
+import Testing
+
+@testable import Crossnet
+
+/// The inventory the suites run against: `CROSSNET_INVENTORY`, else the virtual lab's
+/// `.lab/inventory.yaml` when present. Loaded once, synchronously, so test arguments and
+/// enablement traits can use it.
+enum SuiteInventory {
+    static let path: String? = {
+        if let path = ProcessInfo.processInfo.environment["CROSSNET_INVENTORY"], !path.isEmpty { return path }
+        return FileManager.default.fileExists(atPath: ".lab/inventory.yaml") ? ".lab/inventory.yaml" : nil
+    }()
+
+    static let loaded: Result<Inventory, any Error>? = path.map { path in Result { try InventoryLoader.load(path: path) } }
+
+    /// The inventory, or `nil` when there is none (suites are then skipped with a reason).
+    static var inventory: Inventory? { try? loaded?.get() }
+
+    static var isAvailable: Bool { inventory != nil }
+
+    static let unavailableReason: Comment = {
+        switch loaded {
+        case nil: "no inventory: set CROSSNET_INVENTORY or run `crossnet lab up` first"
+        case .failure(let error): "the inventory does not load: \(error)"
+        case .success: "inventory loaded"
+        }
+    }()
+
+    static var hostNames: [String] { inventory?.hosts.map(\.name) ?? [] }
+
+    /// Ordered pairs of distinct hosts (full mesh).
+    static var hostPairs: [HostPair] {
+        let names = hostNames
+        return names.flatMap { a in names.filter { $0 != a }.map { HostPair(source: a, target: $0) } }
+    }
+
+    static var hasMacvlan: Bool {
+        guard let inventory, let macvlan = inventory.network.macvlan else { return false }
+        return inventory.hosts.allSatisfy { $0.interface != nil && macvlan.ranges[$0.name] != nil }
+    }
+}
+
+/// An ordered pair of hosts: probes go from `source` to `target`.
+struct HostPair: Sendable, CustomTestStringConvertible, Hashable {
+    var source: String
+    var target: String
+    var testDescription: String { "\(source)→\(target)" }
+}
+
+/// What all suites of one `swift test` process share: one SSH session per host, the probe image
+/// loaded everywhere, one run id.
+actor SuiteEnvironment {
+    static let shared = SuiteEnvironment()
+
+    struct Ready: Sendable {
+        var fleet: HostFleet
+        var image: ProbeImage
+        var runID: String
+    }
+
+    private var ready: Task<Ready, any Error>?
+
+    /// Connects (once) and loads the probe image (once).
+    func get() async throws -> Ready {
+        if let ready { return try await ready.value }
+        let task = Task<Ready, any Error> {
+            guard let inventory = SuiteInventory.inventory else {
+                throw InputError(SuiteInventory.unavailableReason.rawValue)
+            }
+            var logger = Logger(label: "crossnet.suites")
+            logger.logLevel = .warning
+            let fleet = try await HostFleet.connect(inventory, logger: logger)
+            let image = try await ProbeImage.build(cacheDirectory: ProbeImageLoader.defaultCacheDirectory)
+            _ = try await ProbeImageLoader.ensure(image, on: fleet)
+            let runID = ProcessInfo.processInfo.environment["CROSSNET_RUN_ID"] ?? RunContext.newRunID()
+            return Ready(fleet: fleet, image: image, runID: runID)
+        }
+        ready = task
+        return try await task.value
+    }
+}
