@@ -52,3 +52,6 @@ public struct HTTPProtocolError: CrossnetError {
     public var message: String
     public var description: String { "malformed HTTP response from the Docker Engine: \(message)" }
 }
+
+/// An SSH `direct-streamlocal` channel carries the Engine API's HTTP.
+extension SSHChannel: ByteStream {}

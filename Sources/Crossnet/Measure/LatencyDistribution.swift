@@ -18,7 +18,7 @@ public struct LatencyDistribution: Sendable {
 
     /// Records one RTT.
     public mutating func record(seconds: Double) {
-        let nanoseconds = UInt64(max(1, (seconds * 1e9).rounded()))
+        let nanoseconds = UInt64(Swift.max(1, (seconds * 1e9).rounded()))
         _ = histogram.record(nanoseconds)
         sum += seconds
         sumOfSquares += seconds * seconds

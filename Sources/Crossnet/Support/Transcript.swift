@@ -80,10 +80,3 @@ public final class Transcript: @unchecked Sendable {
         }
     }
 }
-
-extension Duration {
-    /// The duration in seconds as a `Double`.
-    public var seconds: Double {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
-    }
-}
