@@ -1,0 +1,178 @@
+import Foundation
+import Logging
+
+extension VirtualLab {
+    /// `nsenter` prefix that enters a lab host's network and UTS namespaces (never `ip netns exec`:
+    /// it remounts /sys, and dockerd then dies with "Devices cgroup isn't mounted").
+    func nsenterPrefix(netns: String) -> [String] {
+        ["nsenter", "--net=\(Self.netnsFolder)/\(netns)", "--uts=\(Self.utsFolder)/\(netns)"]
+    }
+
+    /// Keys, known_hosts, authorized_keys and one sshd per host.
+    func buildSSH(plan: LabAddressPlan, state: inout LabState, shell: LabShell) async throws {
+        let clientKey = directory + "/id_ed25519"
+        try? FileManager.default.removeItem(atPath: clientKey)
+        try? FileManager.default.removeItem(atPath: clientKey + ".pub")
+        try await shell.run(
+            "create lab client key", ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", clientKey])
+        let clientPublic = try readText(clientKey + ".pub")
+        try write(clientPublic, to: directory + "/authorized_keys", mode: 0o600)
+        try makeFolder("/run/sshd")
+        guard let sshd = LabPrerequisites.locate("sshd") else {
+            throw LabError(step: "find sshd", reason: "not installed", hint: "apt-get install openssh-server")
+        }
+        var knownHosts = ""
+        for (index, host) in plan.hosts.enumerated() {
+            let folder = "\(directory)/\(host.name)"
+            try makeFolder(folder)
+            let hostKey = folder + "/ssh_host_ed25519_key"
+            try? FileManager.default.removeItem(atPath: hostKey)
+            try? FileManager.default.removeItem(atPath: hostKey + ".pub")
+            try await shell.run(
+                "create host key of \(host.name)",
+                ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "\(host.name)@\(comment)", "-f", hostKey])
+            let fields = try readText(hostKey + ".pub").split(separator: " ")
+            knownHosts += "\(host.address) \(fields[0]) \(fields[1])\n"
+            let config = """
+                # sshd of lab host \(host.name) (crossnet lab \(id))
+                ListenAddress \(host.address)
+                Port 22
+                HostKey \(hostKey)
+                PidFile \(folder)/sshd.pid
+                AuthorizedKeysFile \(directory)/authorized_keys
+                StrictModes no
+                PasswordAuthentication no
+                KbdInteractiveAuthentication no
+                UsePAM no
+                PermitRootLogin prohibit-password
+                AllowStreamLocalForwarding yes
+                AllowTcpForwarding yes
+                MaxSessions 100
+                MaxStartups 100:30:200
+                UseDNS no
+                PrintMotd no
+                SetEnv DOCKER_HOST=unix://\(folder)/docker.sock
+                Subsystem sftp /usr/lib/openssh/sftp-server
+
+                """
+            let configPath = folder + "/sshd_config"
+            try write(config, to: configPath, mode: 0o600)
+            try await shell.run("check sshd config of \(host.name)", [sshd, "-t", "-f", configPath])
+            try? FileManager.default.removeItem(atPath: folder + "/sshd.pid")
+            try await shell.run(
+                "start sshd on \(host.name)",
+                nsenterPrefix(netns: host.netns) + [sshd, "-f", configPath, "-E", folder + "/sshd.log"],
+                hint: "see \(folder)/sshd.log")
+            guard let pid = await waitForPidFile(folder + "/sshd.pid", program: "sshd", deadline: .seconds(10)) else {
+                throw LabError(
+                    step: "start sshd on \(host.name)", reason: "no live sshd after 10 s: \(tail(folder + "/sshd.log"))",
+                    hint: "run `\(sshd) -d -f \(configPath)` inside the namespace to see why")
+            }
+            state.hosts[index].sshdPid = pid
+            try state.save()
+        }
+        try write(knownHosts, to: directory + "/known_hosts", mode: 0o644)
+    }
+
+    /// Starts every host's dockerd in parallel and waits until each answers.
+    func startDockerDaemons(plan: LabAddressPlan, state: inout LabState, shell: LabShell) async throws {
+        guard let dockerd = LabPrerequisites.locate("dockerd"), let docker = LabPrerequisites.locate("docker")
+        else {
+            throw LabError(step: "find dockerd", reason: "not installed", hint: "apt-get install docker.io")
+        }
+        let gateway = plan.gateway.description
+        let pids = try await withThrowingTaskGroup(of: (Int, Int32).self) { group in
+            for (index, host) in plan.hosts.enumerated() {
+                let entry = state.hosts[index]
+                group.addTask {
+                    let pid = try await startDockerd(
+                        host: entry, dockerd: dockerd, docker: docker, gateway: gateway, shell: shell)
+                    return (index, pid)
+                }
+                _ = host
+            }
+            var result: [Int: Int32] = [:]
+            for try await (index, pid) in group { result[index] = pid }
+            return result
+        }
+        for (index, pid) in pids { state.hosts[index].dockerdPid = pid }
+        try state.save()
+    }
+
+    private func startDockerd(
+        host: LabState.Host, dockerd: String, docker: String, gateway: String, shell: LabShell
+    ) async throws -> Int32 {
+        let folder = "\(directory)/\(host.name)"
+        let step = "start dockerd on \(host.name)"
+        let log = folder + "/dockerd.log"
+        let pidFile = folder + "/dockerd.pid"
+        try? FileManager.default.removeItem(atPath: pidFile)
+        try? FileManager.default.removeItem(atPath: host.dockerSocket)
+        try makeFolder(host.dataRoot)
+        let arguments =
+            nsenterPrefix(netns: host.netns) + [
+                dockerd, "--data-root", host.dataRoot, "--exec-root", host.execRoot, "--pidfile", pidFile,
+                "--host", "unix://\(host.dockerSocket)", "--default-address-pool", Self.dockerAddressPool,
+                "--dns", gateway, "--log-level", "warn",
+            ]
+        // Detached (own session, no pipes held) so it outlives this process.
+        try await shell.run(
+            step, ["sh", "-c", "exec setsid -f \"$@\" >>\"$CROSSNET_LAB_LOG\" 2>&1 </dev/null", "sh"] + arguments,
+            environment: ["CROSSNET_LAB_LOG": log])
+        let started = ContinuousClock.now
+        var pid: Int32?
+        while ContinuousClock.now - started < Self.dockerdDeadline {
+            if pid == nil, let candidate = LabProcesses.readPidFile(pidFile),
+                LabProcesses.isAlive(candidate, program: "dockerd")
+            {
+                pid = candidate
+            }
+            if let pid {
+                let answer = try? await LocalCommand.run(
+                    [docker, "-H", "unix://\(host.dockerSocket)", "version", "--format", "{{.Server.Version}}"],
+                    timeout: .seconds(10))
+                if answer?.succeeded == true { return pid }
+                if !LabProcesses.isAlive(pid, program: "dockerd") { break }
+            } else if ContinuousClock.now - started > .seconds(15) {
+                break
+            }
+            try await Task.sleep(for: .milliseconds(300))
+        }
+        throw LabError(
+            step: step,
+            reason: "dockerd did not answer on \(host.dockerSocket) within \(Self.dockerdDeadline); "
+                + "last lines of \(log):\n\(tail(log, lines: 15))",
+            hint: "fix the cause shown in the log, then `crossnet lab down` and `lab up` again")
+    }
+
+    /// Waits for a pid file naming a live `program`.
+    func waitForPidFile(_ path: String, program: String, deadline: Duration) async -> Int32? {
+        let started = ContinuousClock.now
+        while ContinuousClock.now - started < deadline {
+            if let pid = LabProcesses.readPidFile(path), LabProcesses.isAlive(pid, program: program) { return pid }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        return nil
+    }
+
+    func readText(_ path: String) throws -> String {
+        do { return try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw LabError(step: "read \(path)", reason: "\(error)")
+        }
+    }
+
+    func write(_ text: String, to path: String, mode: Int) throws {
+        do {
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: path)
+        } catch {
+            throw LabError(step: "write \(path)", reason: "\(error)", hint: "check the lab directory is writable")
+        }
+    }
+
+    /// The last `lines` lines of a log file (empty when missing).
+    func tail(_ path: String, lines: Int = 5) -> String {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return "(no log)" }
+        return text.split(separator: "\n").suffix(lines).joined(separator: "\n")
+    }
+}

@@ -1,0 +1,27 @@
+/// A running lab: where it is and how to reach its hosts.
+public struct LabDescription: Sendable, Equatable {
+    /// One lab host.
+    public struct Host: Sendable, Equatable {
+        /// `h1`…
+        public var name: String
+        /// Address on the lab bridge; SSH listens on port 22 there.
+        public var address: String
+        /// Network namespace name (`/var/run/netns/<netns>`; the UTS file is `/var/run/uts/<netns>`).
+        public var netns: String
+        /// Absolute path of the host's Docker Engine socket.
+        public var dockerSocket: String
+    }
+
+    /// Lab id (5 hex digits), the prefix `cn<id>` of every kernel object the lab makes.
+    public var id: String
+    /// The lab directory (absolute).
+    public var directory: String
+    /// The lab subnet (CIDR).
+    public var subnet: String
+    /// The bridge address in the root namespace.
+    public var gateway: String
+    /// The hosts, `h1` first.
+    public var hosts: [Host]
+    /// The inventory file for every crossnet command (absolute).
+    public var inventoryPath: String
+}

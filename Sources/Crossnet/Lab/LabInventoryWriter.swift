@@ -1,0 +1,39 @@
+import Foundation
+
+/// Writes `D/inventory.yaml` for a lab.
+enum LabInventoryWriter {
+    static func yaml(plan: LabAddressPlan, directory: String, date: Date = Date()) -> String {
+        let stamp = ISO8601DateFormatter().string(from: date)
+        var text = """
+            # Virtual lab \(plan.labID) made by `crossnet lab up` on \(stamp)
+            defaults:
+              user: root
+              port: 22
+              identity: id_ed25519        # relative to this file's folder
+              known_hosts: known_hosts
+              interface: eth0
+            hosts:
+
+            """
+        for host in plan.hosts {
+            text += "  - name: \(host.name)\n"
+            text += "    address: \(host.address)\n"
+            text += "    docker_socket: \(directory)/\(host.name)/docker.sock\n"
+        }
+        text += """
+            network:
+              macvlan:
+                subnet: \(plan.subnet)
+                gateway: \(plan.gateway)
+                ranges:
+
+            """
+        for host in plan.hosts { text += "      \(host.name): \(host.macvlanRange)\n" }
+        text += """
+              overlay:
+                subnet: \(LabAddressPlan.overlaySubnet)
+
+            """
+        return text
+    }
+}
