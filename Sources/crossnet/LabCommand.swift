@@ -76,7 +76,7 @@ struct LabStatusCommand: AsyncParsableCommand {
         try await withExitCodes {
             let status = try await VirtualLab(directory: directory.dir).status()
             print(status.description)
-            return status.isUp ? 0 : 1
+            return status.overall == .up ? 0 : 1
         }
     }
 }
