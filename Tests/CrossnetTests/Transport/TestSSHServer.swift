@@ -53,6 +53,7 @@ final class TestSSHServer: Sendable {
                 UsePAM no
                 AllowStreamLocalForwarding yes
                 MaxSessions 10
+                MaxStartups 100
                 LogLevel VERBOSE
 
                 """
@@ -81,12 +82,13 @@ final class TestSSHServer: Sendable {
 
     /// Starts a program with posix_spawn (Foundation's Process blocks reaping other children while
     /// a long-running one is alive on Linux, which stalls `LocalCommand`).
-    static func spawn(_ arguments: [String]) throws -> pid_t {
+    static func spawn(_ arguments: [String], stdout: String = "/dev/null") throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
         var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
         var pid: pid_t = 0
@@ -122,24 +124,34 @@ final class TestSSHServer: Sendable {
     func path(_ name: String) -> String { directory + "/" + UUID().uuidString.prefix(8) + "-" + name }
 
     static func keygen(_ path: String) async throws {
-        let output = try await LocalCommand.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", path], timeout: .seconds(20))
-        guard output.succeeded else { throw InputError("ssh-keygen failed: \(output.stderrText)") }
+        _ = try runTool(["/usr/bin/ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", path])
     }
 
     static func fingerprint(of publicKey: String) async throws -> String {
-        let output = try await LocalCommand.run(["ssh-keygen", "-l", "-E", "sha256", "-f", publicKey])
-        let parts = output.stdoutText.split(separator: " ")
-        guard output.succeeded, parts.count > 1 else { throw InputError("ssh-keygen -l failed: \(output.stderrText)") }
+        let parts = try runTool(["/usr/bin/ssh-keygen", "-l", "-E", "sha256", "-f", publicKey]).split(separator: " ")
+        guard parts.count > 1 else { throw InputError("ssh-keygen -l printed nothing for \(publicKey)") }
         return String(parts[1])
     }
 
     static func sha256(_ data: Data) async throws -> String {
-        // Via a file: feeding megabytes through LocalCommand's stdin pipe stalled in testing.
         let file = NSTemporaryDirectory() + "crossnet-sha-\(UUID().uuidString)"
         try data.write(to: URL(fileURLWithPath: file))
         defer { try? FileManager.default.removeItem(atPath: file) }
-        let output = try await LocalCommand.run(["sha256sum", file])
-        return String(output.stdoutText.prefix(64))
+        return String(try runTool(["/usr/bin/sha256sum", file]).prefix(64))
+    }
+
+    /// Runs a short tool to completion and returns its stdout. Uses posix_spawn/waitpid rather
+    /// than Foundation's Process (LocalCommand): with long-lived children (sshd, the echo server)
+    /// around, Process.waitUntilExit stalled on Linux in these tests.
+    static func runTool(_ arguments: [String]) throws -> String {
+        let output = NSTemporaryDirectory() + "crossnet-tool-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: output) }
+        let pid = try spawn(arguments, stdout: output)
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+        guard status == 0 else { throw InputError("\(arguments.joined(separator: " ")) failed (status \(status)): \(text)") }
+        return text
     }
 
     private static func canConnect(port: Int) -> Bool {
