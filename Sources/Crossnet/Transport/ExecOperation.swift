@@ -21,6 +21,7 @@ final class ExecOperation: LoopOperation {
     private var stdoutEOF = false
     private var stderrEOF = false
     private var pending = Data()
+    private var retryAt: ContinuousClock.Instant?
     private var pendingOffset = 0
 
     init(
@@ -46,6 +47,7 @@ final class ExecOperation: LoopOperation {
             let call = core.call
             switch state {
             case .queued:
+                if let retryAt, now < retryAt { return .waiting }
                 guard core.acquireExecSlot() else { return .waiting }
                 holdsSlot = true
                 guard let channel = ssh_channel_new(core.session) else {
@@ -57,9 +59,17 @@ final class ExecOperation: LoopOperation {
                 state = .opening
                 fallthrough
             case .opening:
-                let rc = try call.check(
-                    ssh_channel_open_session(box?.channel), "ssh_channel_open_session", context: label,
-                    accept: { $0 == SSH_OK || $0 == SSH_AGAIN })
+                let rc = ssh_channel_open_session(box?.channel)
+                if rc == SSH_ERROR, core.activeExecs > 1, core.isAlive {
+                    // The server still counts channels we just closed against MaxSessions (its
+                    // close handshake lags); wait for the others to drain and try again.
+                    core.logger.debug("exec channel refused while others are open; retrying", metadata: ["reason": "\(call.lastError)"])
+                    releaseChannelAndSlot(core)
+                    retryAt = now + .milliseconds(50)
+                    state = .queued
+                    return .waiting
+                }
+                try call.check(rc, "ssh_channel_open_session", context: label, accept: { $0 == SSH_OK || $0 == SSH_AGAIN })
                 if rc == SSH_AGAIN { return .waiting }
                 state = .requesting
                 fallthrough
@@ -171,13 +181,17 @@ final class ExecOperation: LoopOperation {
         finish(core, .failure(error))
     }
 
-    private func finish(_ core: SSHSessionCore, _ result: Result<Int32, Error>) {
+    private func releaseChannelAndSlot(_ core: SSHSessionCore) {
         if let box { core.closeChannel(box) }
         box = nil
         if holdsSlot {
             holdsSlot = false
             core.releaseExecSlot()
         }
+    }
+
+    private func finish(_ core: SSHSessionCore, _ result: Result<Int32, Error>) {
+        releaseChannelAndSlot(core)
         input = nil
         if let completion {
             self.completion = nil

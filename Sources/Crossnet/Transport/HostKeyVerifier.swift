@@ -22,7 +22,9 @@ enum HostKeyVerifier {
         case SSH_KNOWN_HOSTS_CHANGED, SSH_KNOWN_HOSTS_OTHER:
             var entry: UnsafeMutablePointer<ssh_knownhosts_entry>?
             _ = ssh_session_get_known_hosts_entry(session, &entry)  // fills `entry` only for a same-type key
+            // libssh 0.10 fills `entry` only for a matching key, so fall back to reading the file.
             let recorded = entry.flatMap { LibSSHKey.sha256Fingerprint($0.pointee.publickey) }
+                ?? recordedFingerprints(in: file, for: endpoint).first
             if entry != nil { ssh_knownhosts_entry_free(entry) }
             let has = recorded.map { "has \($0)" } ?? "has a key of another type for it"
             throw SSHError(
@@ -57,5 +59,24 @@ enum HostKeyVerifier {
         default:  // SSH_KNOWN_HOSTS_ERROR
             throw call.error(state.rawValue, "ssh_session_is_known_server", context: "reading known_hosts \(file)")
         }
+    }
+
+    /// SHA256 fingerprints of the plain-text (unhashed) known_hosts entries for `endpoint`.
+    static func recordedFingerprints(in file: String, for endpoint: SSHEndpoint) -> [String] {
+        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { return [] }
+        var fingerprints: [String] = []
+        for line in text.split(whereSeparator: \.isNewline) {
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+            guard fields.count >= 3, !fields[0].hasPrefix("#"), !fields[0].hasPrefix("@") else { continue }
+            let names = fields[0].split(separator: ",").map(String.init)
+            guard names.contains(endpoint.knownHostsName) else { continue }
+            var key: OpaquePointer?
+            guard ssh_pki_import_pubkey_base64(fields[2], ssh_key_type_from_name(fields[1]), &key) == SSH_OK else {
+                continue
+            }
+            if let fingerprint = LibSSHKey.sha256Fingerprint(key) { fingerprints.append(fingerprint) }
+            ssh_key_free(key)
+        }
+        return fingerprints
     }
 }

@@ -55,7 +55,7 @@ final class SSHSessionCore: @unchecked Sendable {
     private var event: OpaquePointer?
     private var operations: [LoopOperation] = []
     private var openChannels: [ObjectIdentifier: ChannelBox] = [:]
-    private var activeExecs = 0
+    private(set) var activeExecs = 0
     private var exitRequested = false
     private var lastKeepalive = ContinuousClock.now
     /// Set once the session is closed or lost; later calls fail with it.
