@@ -115,10 +115,15 @@ extension VirtualLab {
                 "--host", "unix://\(host.dockerSocket)", "--default-address-pool", Self.dockerAddressPool,
                 "--dns", gateway, "--log-level", "warn",
             ]
-        // Detached (own session, no pipes held) so it outlives this process.
+        // Detached (own session, no pipes held) so it outlives this process. Every inherited
+        // descriptor above 2 is closed first: Foundation's Process learns that a child exited from
+        // a descriptor the child inherits, and dockerd would otherwise keep it open forever.
+        let script = """
+            for fd in /proc/$$/fd/*; do fd=${fd##*/}; [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done 2>/dev/null
+            exec setsid -f "$@" >>"$CROSSNET_LAB_LOG" 2>&1 </dev/null
+            """
         try await shell.run(
-            step, ["sh", "-c", "exec setsid -f \"$@\" >>\"$CROSSNET_LAB_LOG\" 2>&1 </dev/null", "sh"] + arguments,
-            environment: ["CROSSNET_LAB_LOG": log])
+            step, ["bash", "-c", script, "bash"] + arguments, environment: ["CROSSNET_LAB_LOG": log])
         let started = ContinuousClock.now
         var pid: Int32?
         while ContinuousClock.now - started < Self.dockerdDeadline {
