@@ -21,6 +21,11 @@ func labTool() async throws {
                 subnet: env["CROSSNET_LAB_SUBNET"] ?? "198.18.7.0/24", logger: logger)
             print(description)
         case "down": try await lab.down(logger: logger)
+        case "run":
+            let command = (env["CROSSNET_LAB_COMMAND"] ?? "true").split(separator: " ").map(String.init)
+            let output = try await LocalCommand.run(
+                try lab.execArguments(host: env["CROSSNET_LAB_HOST"] ?? "h1", command: command))
+            print(output.exitStatus, output.stdoutText, output.stderrText)
         case "clean-stale": print(try await VirtualLab.cleanStale(logger: logger))
         default: break
         }
