@@ -30,7 +30,7 @@ struct VirtualLabEndToEndTests {
         #expect(!links.contains("cn\(id)"), "links left")
         let rules = try await sh(["iptables-save"]).stdoutText
         #expect(!rules.contains("crossnet-lab-\(id)"), "iptables rules left")
-        let mounts = try String(contentsOfFile: "/proc/mounts", encoding: .utf8)
+        let mounts = try #require(LabProcesses.readWhole("/proc/mounts"))
         #expect(!mounts.contains(dir), "mounts left under \(dir)")
         #expect(!mounts.contains("/run/crossnet/\(id)"), "mounts left under /run/crossnet/\(id)")
         #expect(!mounts.contains("uts/cn\(id)"), "uts mounts left")
@@ -130,11 +130,11 @@ struct VirtualLabEndToEndTests {
             let image = #"""
                 set -e; r=$(mktemp -d); mkdir $r/bin; cp /bin/busybox $r/bin/; ln -s busybox $r/bin/sh
                 tar -C $r -c . | docker import - cnlab-busybox >/dev/null; rm -rf $r
-                docker run -d --name sleeper --network none cnlab-busybox sleep 300
+                docker run -d --name sleeper --network none cnlab-busybox /bin/busybox sleep 300
                 """#
             let container = try await sh(
                 try lab.execArguments(host: "h1", command: ["bash", "-c", detach + image]), timeout: .seconds(60))
-            #expect(container.succeeded, "\(container.stderrText)")
+            #expect(container.succeeded, "\(container.stdoutText) \(container.stderrText)")
             let state = try #require(LabState.load(directory: dir))
             for host in state.hosts {
                 for pid in [host.sshdPid, host.dockerdPid].compactMap({ $0 }) { kill(pid, SIGKILL) }
