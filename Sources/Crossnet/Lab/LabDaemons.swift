@@ -61,7 +61,7 @@ extension VirtualLab {
             try? FileManager.default.removeItem(atPath: folder + "/sshd.pid")
             try await shell.run(
                 "start sshd on \(host.name)",
-                nsenterPrefix(netns: host.netns) + [sshd, "-f", configPath, "-E", folder + "/sshd.log"],
+                LabSignals.resetPrefix + nsenterPrefix(netns: host.netns) + [sshd, "-f", configPath, "-E", folder + "/sshd.log"],
                 hint: "see \(folder)/sshd.log")
             guard let pid = await waitForPidFile(folder + "/sshd.pid", program: "sshd", deadline: .seconds(10)) else {
                 throw LabError(
@@ -110,15 +110,20 @@ extension VirtualLab {
         try? FileManager.default.removeItem(atPath: host.dockerSocket)
         try makeFolder(host.dataRoot)
         let arguments =
-            nsenterPrefix(netns: host.netns) + [
+            LabSignals.resetPrefix + nsenterPrefix(netns: host.netns) + [
                 dockerd, "--data-root", host.dataRoot, "--exec-root", host.execRoot, "--pidfile", pidFile,
                 "--host", "unix://\(host.dockerSocket)", "--default-address-pool", Self.dockerAddressPool,
                 "--dns", gateway, "--log-level", "warn",
             ]
-        // Detached (own session, no pipes held) so it outlives this process.
+        // Detached (own session, no pipes held) so it outlives this process. Every inherited
+        // descriptor above 2 is closed first: Foundation's Process learns that a child exited from
+        // a descriptor the child inherits, and dockerd would otherwise keep it open forever.
+        let script = """
+            for fd in /proc/$$/fd/*; do fd=${fd##*/}; [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done 2>/dev/null
+            exec setsid -f "$@" >>"$CROSSNET_LAB_LOG" 2>&1 </dev/null
+            """
         try await shell.run(
-            step, ["sh", "-c", "exec setsid -f \"$@\" >>\"$CROSSNET_LAB_LOG\" 2>&1 </dev/null", "sh"] + arguments,
-            environment: ["CROSSNET_LAB_LOG": log])
+            step, ["bash", "-c", script, "bash"] + arguments, environment: ["CROSSNET_LAB_LOG": log])
         let started = ContinuousClock.now
         var pid: Int32?
         while ContinuousClock.now - started < Self.dockerdDeadline {

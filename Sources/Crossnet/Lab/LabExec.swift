@@ -2,7 +2,8 @@ import Foundation
 
 extension VirtualLab {
     /// The command line that runs `command` inside `host`'s network and UTS namespaces (via
-    /// `nsenter`, not SSH) with `DOCKER_HOST` set to that host's Docker socket.
+    /// `nsenter`, not SSH) with `DOCKER_HOST` set to that host's Docker socket, all signals
+    /// unblocked (see ``LabSignals``).
     /// - Throws: ``InputError`` when the lab is not up or `host` is not one of its hosts.
     public func execArguments(host: String, command: [String]) throws -> [String] {
         guard let state = LabState.load(directory: directory) else {
@@ -13,7 +14,7 @@ extension VirtualLab {
                 "lab in \(directory) has no host '\(host)': use one of \(state.hosts.map(\.name).joined(separator: ", "))")
         }
         guard !command.isEmpty else { throw InputError("give a command to run on \(host), e.g. `-- docker ps`") }
-        return nsenterPrefix(netns: entry.netns) + ["env", "DOCKER_HOST=unix://\(entry.dockerSocket)"] + command
+        return LabSignals.resetPrefix + nsenterPrefix(netns: entry.netns) + ["env", "DOCKER_HOST=unix://\(entry.dockerSocket)"] + command
     }
 
     /// Runs `command` on `host` (see ``execArguments(host:command:)``) with this process's standard

@@ -19,6 +19,8 @@ enum LabPrerequisites {
         ("nsenter", "util-linux"),
         ("unshare", "util-linux"),
         ("setsid", "util-linux"),
+        ("perl", "perl-base"),
+        ("bash", "bash"),
     ]
 
     static let searchPath = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"]

@@ -54,7 +54,7 @@ enum LabProcesses {
     }
 
     static func isZombie(_ pid: Int32) -> Bool {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+        guard let stat = readWhole("/proc/\(pid)/stat"),
             let close = stat.lastIndex(of: ")")
         else { return true }
         let rest = stat[stat.index(after: close)...].split(separator: " ")
@@ -63,7 +63,7 @@ enum LabProcesses {
 
     /// Parent pid of `pid`.
     static func parent(_ pid: Int32) -> Int32? {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+        guard let stat = readWhole("/proc/\(pid)/stat"),
             let close = stat.lastIndex(of: ")")
         else { return nil }
         let rest = stat[stat.index(after: close)...].split(separator: " ")
@@ -89,6 +89,15 @@ enum LabProcesses {
             pid = parent(current)
         }
         return result
+    }
+
+    /// The whole text of a file, read until end of file (proc files report size 0, and a
+    /// size-based read may return only part of them).
+    static func readWhole(_ path: String) -> String? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        guard let data = try? handle.readToEnd() else { return nil }
+        return String(decoding: data ?? Data(), as: UTF8.self)
     }
 
     /// Reads a pid file; `nil` when missing or malformed.

@@ -226,7 +226,7 @@ extension VirtualLab {
                 found.insert(pid)
                 continue
             }
-            if !containerIDs.isEmpty, let cgroup = try? String(contentsOfFile: "/proc/\(pid)/cgroup", encoding: .utf8),
+            if !containerIDs.isEmpty, let cgroup = LabProcesses.readWhole("/proc/\(pid)/cgroup"),
                 containerIDs.contains(where: { cgroup.contains($0) })
             {
                 found.insert(pid)
@@ -309,7 +309,7 @@ extension VirtualLab {
 
     /// Mount points of this mount namespace (from `/proc/self/mountinfo`, octal escapes decoded).
     static func mountPoints() -> [String] {
-        guard let text = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) else { return [] }
+        guard let text = LabProcesses.readWhole("/proc/self/mountinfo") else { return [] }
         return text.split(separator: "\n").compactMap { line -> String? in
             let fields = line.split(separator: " ")
             guard fields.count > 4 else { return nil }
