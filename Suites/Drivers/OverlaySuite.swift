@@ -9,7 +9,7 @@ struct OverlaySuite {
         try await withTranscript {
             let deployment = try CurrentDeployment.get()
             let probe = ReachabilityProbe(context: try CurrentDeployment.runContext())
-            let source = try #require(deployment.endpoints(on: host).first { !$0.aliases.contains("web") })
+            let source = try #require(deployment.probes(on: host).first)
             expectResult(try await probe.check(.overlay, from: source, .dnsLookup("web"), expect: .reachable))
             expectResult(try await probe.check(.overlay, from: source, .pingName("web"), expect: .reachable))
             expectResult(try await probe.check(.overlay, from: source, .tcp(target: "web", port: ProbeCommand.httpPort), expect: .reachable))
@@ -21,9 +21,9 @@ struct OverlaySuite {
         try await withTranscript {
             let deployment = try CurrentDeployment.get()
             let probe = ReachabilityProbe(context: try CurrentDeployment.runContext())
-            let source = try #require(deployment.endpoints(on: host).first { !$0.aliases.contains("web") })
+            let source = try #require(deployment.probes(on: host).first)
             let lookup = try await probe.run(source, ["nslookup", "tasks.web"])
-            let tasks = deployment.endpoints.filter { $0.aliases.contains("web") }
+            let tasks = deployment.serviceTasks
             #expect(tasks.count == SuiteInventory.hostNames.count)
             for task in tasks {
                 let address = try #require(task.address)
@@ -37,7 +37,7 @@ struct OverlaySuite {
         try await withTranscript {
             let deployment = try CurrentDeployment.get()
             let probe = ReachabilityProbe(context: try CurrentDeployment.runContext())
-            let tasks = deployment.endpoints.filter { $0.aliases.contains("web") }
+            let tasks = deployment.serviceTasks
             let source = try #require(tasks.first { $0.host == pair.source })
             let target = try #require(tasks.first { $0.host == pair.target }?.address)
             expectResult(try await probe.check(.overlay, from: source, .pingAddress(target), expect: .reachable))
@@ -50,8 +50,8 @@ struct OverlaySuite {
         try await withTranscript {
             let deployment = try CurrentDeployment.get()
             let probe = ReachabilityProbe(context: try CurrentDeployment.runContext())
-            let source = try #require(deployment.endpoints(on: pair.source).first { !$0.aliases.contains("web") })
-            let target = try #require(deployment.endpoints(on: pair.target).first { !$0.aliases.contains("web") })
+            let source = try #require(deployment.probes(on: pair.source).first)
+            let target = try #require(deployment.probes(on: pair.target).first)
             expectResult(try await probe.check(.overlay, from: source, .pingName(target.name), expect: .reachable))
         }
     }

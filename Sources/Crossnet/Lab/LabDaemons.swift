@@ -61,7 +61,7 @@ extension VirtualLab {
             try? FileManager.default.removeItem(atPath: folder + "/sshd.pid")
             try await shell.run(
                 "start sshd on \(host.name)",
-                LabSignals.resetPrefix + nsenterPrefix(netns: host.netns) + [sshd, "-f", configPath, "-E", folder + "/sshd.log"],
+                nsenterPrefix(netns: host.netns) + [sshd, "-f", configPath, "-E", folder + "/sshd.log"],
                 hint: "see \(folder)/sshd.log")
             guard let pid = await waitForPidFile(folder + "/sshd.pid", program: "sshd", deadline: .seconds(10)) else {
                 throw LabError(
@@ -110,7 +110,7 @@ extension VirtualLab {
         try? FileManager.default.removeItem(atPath: host.dockerSocket)
         try makeFolder(host.dataRoot)
         let arguments =
-            LabSignals.resetPrefix + nsenterPrefix(netns: host.netns) + [
+            nsenterPrefix(netns: host.netns) + [
                 dockerd, "--data-root", host.dataRoot, "--exec-root", host.execRoot, "--pidfile", pidFile,
                 "--host", "unix://\(host.dockerSocket)", "--default-address-pool", Self.dockerAddressPool,
                 "--dns", gateway, "--log-level", "warn",

@@ -6,7 +6,7 @@ public enum ProbeMethod: Sendable, Equatable, CustomStringConvertible {
     case pingAddress(String)
     /// ICMP echo to a name (resolution included).
     case pingName(String)
-    /// TCP connection to a listening HTTP server (`wget http://target:port/`).
+    /// TCP connection to a listening server (`nc -w 3 target port`; busybox's static wget crashes).
     case tcp(target: String, port: Int)
     /// DNS lookup of a name through the container's resolver.
     case dnsLookup(String)
@@ -26,7 +26,7 @@ public enum ProbeMethod: Sendable, Equatable, CustomStringConvertible {
         case .pingAddress(let target), .pingName(let target):
             ["ping", "-c", "2", "-W", "2", target]
         case .tcp(let target, let port):
-            ["wget", "-q", "-T", "3", "-O", "-", "http://\(target):\(port)/"]
+            ["nc", "-w", "3", target, String(port)]
         case .dnsLookup(let name):
             ["nslookup", name]
         }

@@ -71,10 +71,24 @@ public enum LocalCommand {
         var env = ProcessInfo.processInfo.environment
         for (key, value) in environment { env[key] = value }
         let envStrings = env.map { "\($0.key)=\($0.value)" }
+        // Children start with no blocked signals and default handlers: the calling thread's mask
+        // (Swift runtime threads block most signals) would otherwise be inherited, and programs
+        // that rely on SIGALRM (busybox ping, iperf3 timers) or daemons that pass the mask on to
+        // their own children (dockerd → containerd → containers) would hang.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var emptySet = sigset_t()
+        sigemptyset(&emptySet)
+        var allSignals = sigset_t()
+        sigfillset(&allSignals)
+        posix_spawnattr_setsigmask(&attributes, &emptySet)
+        posix_spawnattr_setsigdefault(&attributes, &allSignals)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var pid: pid_t = 0
         let spawnResult = withCStrings(arguments) { argv in
             withCStrings(envStrings) { envp in
-                posix_spawnp(&pid, arguments[0], &actions, nil, argv, envp)
+                posix_spawnp(&pid, arguments[0], &actions, &attributes, argv, envp)
             }
         }
         close(outPipe[1])

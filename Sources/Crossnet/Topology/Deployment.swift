@@ -18,6 +18,12 @@ public struct Deployment: Sendable {
     /// The probes on `host`.
     public func endpoints(on host: String) -> [ProbeEndpoint] { endpoints.filter { $0.host == host } }
 
+    /// Swarm service task containers (overlay), in host order.
+    public var serviceTasks: [ProbeEndpoint] { endpoints.filter(\.isServiceTask) }
+
+    /// Probe containers Crossnet started itself (not service tasks) on `host`.
+    public func probes(on host: String) -> [ProbeEndpoint] { endpoints.filter { $0.host == host && !$0.isServiceTask } }
+
     /// The first probe on `host`.
     public func endpoint(on host: String) -> ProbeEndpoint? { endpoints.first { $0.host == host } }
 }

@@ -51,14 +51,9 @@ struct OverlayDeployer: Sendable {
             let address = details.networkSettings.networks?[network]?.ipAddress
             endpoints.append(ProbeEndpoint(
                 host: host, containerID: containerID, name: "\(Self.serviceName)@\(host)", aliases: [Self.serviceName],
-                address: address))
+                address: address, isServiceTask: true))
         }
         return Deployment(driver: .overlay, endpoints: endpoints, networkName: network, notes: notes)
-    }
-
-    /// The `web` task container on each host (task endpoints are the ones whose aliases hold `web`).
-    static func taskEndpoints(_ deployment: Deployment) -> [ProbeEndpoint] {
-        deployment.endpoints.filter { $0.aliases.contains(serviceName) }
     }
 
     /// `true` when every host has IPVS (needed for service VIPs).

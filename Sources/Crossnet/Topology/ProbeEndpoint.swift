@@ -10,13 +10,16 @@ public struct ProbeEndpoint: Sendable, Equatable {
     public var aliases: [String]
     /// Its IPv4 address on the topology's network (the host address for `host`, `nil` for `none`).
     public var address: String?
+    /// `true` for a swarm service's task container (created by the swarm, not by Crossnet directly).
+    public var isServiceTask: Bool
 
-    public init(host: String, containerID: String, name: String, aliases: [String] = [], address: String?) {
+    public init(host: String, containerID: String, name: String, aliases: [String] = [], address: String?, isServiceTask: Bool = false) {
         self.host = host
         self.containerID = containerID
         self.name = name
         self.aliases = aliases
         self.address = address
+        self.isServiceTask = isServiceTask
     }
 }
 
