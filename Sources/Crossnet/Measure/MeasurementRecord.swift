@@ -1,0 +1,101 @@
+import Foundation
+
+/// One measured figure as it appears in `results.json` → `measurements[]`.
+public struct MeasurementRecord: Codable, Sendable, Equatable {
+    /// The test that produced it (the Swift Testing test id or display name).
+    public var test: String
+    /// Driver id (`bridge`, `user-bridge`, `compose`, `host`, `none`, `overlay`, `macvlan`).
+    public var driver: String
+    /// `throughput`, `rtt`, `dns`, `loss`, `jitter`.
+    public var metric: String
+    /// `tcp`, `udp`, `icmp`.
+    public var `protocol`: String
+    /// Host that sends the payload.
+    public var source: String
+    /// Host that receives it.
+    public var target: String
+    /// `bit/s`, `s`, `%`.
+    public var unit: String
+    /// The headline: median for throughput, p50 for latency.
+    public var value: Double
+    public var stats: Stats
+    public var parameters: Parameters
+    /// `noisy`, `cpu-bound`.
+    public var flags: [String]
+
+    public struct Stats: Codable, Sendable, Equatable {
+        public var p50: Double?
+        public var p90: Double?
+        public var p99: Double?
+        public var p999: Double?
+        public var min: Double?
+        public var max: Double?
+        public var mean: Double?
+        public var stddev: Double?
+        public var ci95Low: Double?
+        public var ci95High: Double?
+        /// Number of samples the figure summarises (repeats for throughput, RTT samples for latency).
+        public var samples: Int
+
+        public init(
+            p50: Double? = nil, p90: Double? = nil, p99: Double? = nil, p999: Double? = nil, min: Double? = nil,
+            max: Double? = nil, mean: Double? = nil, stddev: Double? = nil, ci95Low: Double? = nil,
+            ci95High: Double? = nil, samples: Int
+        ) {
+            self.p50 = p50
+            self.p90 = p90
+            self.p99 = p99
+            self.p999 = p999
+            self.min = min
+            self.max = max
+            self.mean = mean
+            self.stddev = stddev
+            self.ci95Low = ci95Low
+            self.ci95High = ci95High
+            self.samples = samples
+        }
+    }
+
+    public struct Parameters: Codable, Sendable, Equatable {
+        /// `iperf3`, `sockperf`, `ping`, `nslookup`.
+        public var tool: String
+        /// The tool's version, e.g. `3.12`.
+        public var version: String
+        public var durationSeconds: Double?
+        public var streams: Int?
+        /// Target rate for UDP, bit/s.
+        public var rateBitsPerSecond: Double?
+        public var mtu: Int?
+        public var repeats: Int?
+
+        public init(
+            tool: String, version: String, durationSeconds: Double? = nil, streams: Int? = nil,
+            rateBitsPerSecond: Double? = nil, mtu: Int? = nil, repeats: Int? = nil
+        ) {
+            self.tool = tool
+            self.version = version
+            self.durationSeconds = durationSeconds
+            self.streams = streams
+            self.rateBitsPerSecond = rateBitsPerSecond
+            self.mtu = mtu
+            self.repeats = repeats
+        }
+    }
+
+    public init(
+        test: String, driver: String, metric: String, protocol: String, source: String, target: String, unit: String,
+        value: Double, stats: Stats, parameters: Parameters, flags: [String] = []
+    ) {
+        self.test = test
+        self.driver = driver
+        self.metric = metric
+        self.protocol = `protocol`
+        self.source = source
+        self.target = target
+        self.unit = unit
+        self.value = value
+        self.stats = stats
+        self.parameters = parameters
+        self.flags = flags
+    }
+}
