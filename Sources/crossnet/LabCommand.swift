@@ -54,10 +54,17 @@ struct LabDownCommand: AsyncParsableCommand {
 
     @OptionGroup var directory: LabDirectoryOption
 
+    @Flag(name: .long, help: "Also remove every other Crossnet lab on this machine whose daemons are gone (left by a killed run); live labs are never touched.")
+    var stale = false
+
     func run() async throws {
         CLILogging.bootstrap
         let logger = Logger(label: "crossnet.lab")
         try await withExitCodes {
+            if stale {
+                let cleaned = try await VirtualLab.cleanStale(logger: logger)
+                for id in cleaned { print("removed stale lab \(id)") }
+            }
             try await VirtualLab(directory: directory.dir).down(logger: logger)
             print("lab in \(directory.dir) is down")
             return 0

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Crossnet's test command: installs what it needs, builds, brings up a fresh 3-host virtual lab,
+# checks it with `crossnet check`, runs every unit test and every lab suite (`swift test`), and
+# brings the lab down again (also when something fails).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/install-deps.sh
+export PATH="$PATH:/opt/swift/usr/bin"
+
+echo "== build"
+swift build
+
+LAB_DIR="${CROSSNET_TEST_LAB_DIR:-.lab-test}"
+LAB_SUBNET="${CROSSNET_TEST_SUBNET:-198.18.100.0/24}"
+crossnet=.build/debug/crossnet
+
+echo "== virtual lab ($LAB_DIR, $LAB_SUBNET)"
+# A lab left by a killed run (this folder's, or any other whose daemons are gone) is removed first.
+"$crossnet" lab down --dir "$LAB_DIR" --stale
+trap '"$crossnet" lab down --dir "$LAB_DIR" || true' EXIT
+"$crossnet" lab up --dir "$LAB_DIR" --hosts 3 --subnet "$LAB_SUBNET"
+"$crossnet" image load --inventory "$LAB_DIR/inventory.yaml"
+"$crossnet" check --inventory "$LAB_DIR/inventory.yaml"
+
+echo "== swift test (unit tests and lab suites)"
+export CROSSNET_INVENTORY="$PWD/$LAB_DIR/inventory.yaml"
+export CROSSNET_MEASURE_DURATION="${CROSSNET_MEASURE_DURATION:-3}"
+export CROSSNET_MEASURE_REPEATS="${CROSSNET_MEASURE_REPEATS:-3}"
+swift test --no-parallel
