@@ -39,6 +39,18 @@ struct LabUpCommand: AsyncParsableCommand {
                 print("lab \(description.id) up: \(description.hosts.count) hosts on \(description.subnet)")
                 for host in description.hosts { print("  \(host.name)  \(host.address)") }
                 print("inventory: \(description.inventoryPath)")
+                // The probe image goes onto the lab hosts the way it goes onto real ones: over SSH.
+                let inventory = try InventoryLoader.load(path: description.inventoryPath)
+                let image = try await ProbeImage.build(cacheDirectory: ProbeImageLoader.defaultCacheDirectory)
+                let fleet = try await HostFleet.connect(inventory, logger: logger)
+                do {
+                    _ = try await ProbeImageLoader.ensure(image, on: fleet)
+                    await fleet.close()
+                } catch {
+                    await fleet.close()
+                    throw error
+                }
+                print("probe image: \(image.tag) loaded on every host")
                 return 0
             } catch let error as LabAlreadyUp {
                 print(error.description)

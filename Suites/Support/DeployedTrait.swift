@@ -34,6 +34,7 @@ struct DeployedTrait: SuiteTrait, TestScoping {
             deployment = try await TopologyDeployer(context: context).deploy(driver)
         } catch {
             await Teardown.run(context)
+            await SuiteEnvironment.shared.flushTranscript()
             throw error
         }
         do {
@@ -42,9 +43,11 @@ struct DeployedTrait: SuiteTrait, TestScoping {
             }
         } catch {
             await Teardown.run(context)
+            await SuiteEnvironment.shared.flushTranscript()
             throw error
         }
         let problems = await Teardown.run(context)
+        await SuiteEnvironment.shared.flushTranscript()
         if !problems.isEmpty {
             Issue.record("teardown left problems: \(problems.joined(separator: "; "))")
         }

@@ -61,6 +61,25 @@ actor SuiteEnvironment {
     }
 
     private var ready: Task<Ready, any Error>?
+    private var readyValue: Ready?
+    private var flushed = 0
+
+    /// Appends the transcript lines recorded since the last call to `CROSSNET_TRANSCRIPT` (a
+    /// file `crossnet run` reads for `transcript.log`), when that variable is set.
+    func flushTranscript() {
+        guard let path = ProcessInfo.processInfo.environment["CROSSNET_TRANSCRIPT"], let value = readyValue else { return }
+        let entries = value.fleet.transcript.entries(since: flushed)
+        flushed += entries.count
+        guard !entries.isEmpty else { return }
+        let text = entries.map(\.line).joined(separator: "\n") + "\n"
+        if let handle = FileHandle(forWritingAtPath: path) {
+            handle.seekToEndOfFile()
+            handle.write(Data(text.utf8))
+            try? handle.close()
+        } else {
+            FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+        }
+    }
 
     /// Connects (once) and loads the probe image (once).
     func get() async throws -> Ready {
@@ -78,6 +97,8 @@ actor SuiteEnvironment {
             return Ready(fleet: fleet, image: image, runID: runID)
         }
         ready = task
-        return try await task.value
+        let value = try await task.value
+        readyValue = value
+        return value
     }
 }

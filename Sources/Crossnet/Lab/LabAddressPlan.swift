@@ -110,6 +110,9 @@ public struct LabAddressPlan: Sendable, Equatable {
     public static let containerSpace = LabSubnet(cidr: "198.19.0.0/16")!
     /// Overlay subnet written to the inventory.
     public static let overlaySubnet = "198.19.240.0/24"
+    /// Address pool for a swarm Crossnet creates on the lab (holds the overlay subnet; the
+    /// dockerds' local pools take 198.19.0.0/17).
+    public static let swarmAddressPool = "198.19.128.0/17"
 
     /// The lab id (5 lowercase hex digits).
     public var labID: String

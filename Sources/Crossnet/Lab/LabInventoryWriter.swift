@@ -32,6 +32,7 @@ enum LabInventoryWriter {
         text += """
               overlay:
                 subnet: \(LabAddressPlan.overlaySubnet)
+                swarm_address_pool: \(LabAddressPlan.swarmAddressPool)
 
             """
         return text

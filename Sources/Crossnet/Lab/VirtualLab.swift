@@ -14,13 +14,13 @@ import Logging
 /// Kernel objects: bridge `cn<id>br` with the subnet's first address; namespaces `cn<id>-hN`
 /// (`/var/run/netns/…`, `/var/run/uts/…`); veths `cn<id>hN` whose namespace side is `eth0`;
 /// root-namespace iptables rules commented `crossnet-lab-<id>`. Hosts have no default route.
-/// Inside each host dockerd takes container networks from 198.19.0.0/16 (/24 each) and gives
+/// Inside each host dockerd takes container networks from 198.19.0.0/17 (/24 each) and gives
 /// containers the bridge address as DNS server, so nothing tries to reach outside the lab.
 public struct VirtualLab: Sendable {
     /// The lab directory the CLI uses when none is given.
     public static let defaultDirectory = ".lab"
     /// Container address pool of every lab host's dockerd.
-    public static let dockerAddressPool = "base=198.19.0.0/16,size=24"
+    public static let dockerAddressPool = "base=198.19.0.0/17,size=24"
     /// How long `up` waits for each dockerd to answer.
     public static let dockerdDeadline: Duration = .seconds(60)
 

@@ -59,7 +59,10 @@ public struct PreflightReport: Sendable {
             }
             lines.append(row)
         }
-        let notable = results.filter { $0.status == .fail || $0.status == .warn }
+        let notable = results.filter { $0.status == .fail || $0.status == .warn }.sorted {
+            (hosts.firstIndex(of: $0.host) ?? 0, Self.checkNames.firstIndex(of: $0.check) ?? 0)
+                < (hosts.firstIndex(of: $1.host) ?? 0, Self.checkNames.firstIndex(of: $1.check) ?? 0)
+        }
         if !notable.isEmpty {
             lines.append("")
             for result in notable {
