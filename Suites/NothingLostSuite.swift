@@ -64,14 +64,17 @@ struct NothingLostSuite {
         let environment = try await SuiteEnvironment.shared.get()
         let fleet = environment.fleet
         let made = try await Self.makeUserResources(fleet, image: environment.image.tag)
-        defer { Task { await Self.removeUserResources(fleet, made) } }
         var before: [String: HostSnapshot] = [:]
         for host in fleet.hostNames { before[host] = try await Self.snapshot(fleet, host) }
         #expect(before.values.allSatisfy { $0.swarmState == "inactive" }, "the hosts must start outside any swarm")
 
         let context = RunContext(runID: RunContext.newRunID(), fleet: fleet, probeImage: environment.image.tag)
-        for driver in [DriverID.bridge, .userBridge, .compose, .overlay] {
-            _ = try await TopologyDeployer(context: context).deploy(driver)
+        do {
+            for driver in [DriverID.bridge, .userBridge, .compose, .overlay] {
+                _ = try await TopologyDeployer(context: context).deploy(driver)
+            }
+        } catch {
+            Issue.record(error)
         }
         let problems = await Teardown.run(context)
         #expect(problems.isEmpty, "\(problems)")
@@ -98,12 +101,24 @@ struct NothingLostSuite {
                 try await fleet.engine(host).swarmJoin(advertiseAddress: fleet.config(host).address, managerAddress: managerAddress, token: token)
             }
             let swarmID = try await fleet.engine(manager).swarmInspect().id
+            // Workers receive the swarm's `ingress` network a moment after joining: let the user's
+            // swarm settle before taking the "before" picture.
+            let settled = ContinuousClock.now + .seconds(30)
+            for host in fleet.hostNames {
+                while try await !fleet.engine(host).allNetworks().contains(where: { $0.name == "ingress" }), ContinuousClock.now < settled {
+                    try await Task.sleep(for: .milliseconds(300))
+                }
+            }
             var before: [String: HostSnapshot] = [:]
             for host in fleet.hostNames { before[host] = try await Self.snapshot(fleet, host) }
 
             let context = RunContext(runID: RunContext.newRunID(), fleet: fleet, probeImage: environment.image.tag)
-            let deployment = try await TopologyDeployer(context: context).deploy(.overlay)
-            #expect(deployment.notes.contains { $0.contains("existing swarm") })
+            do {
+                let deployment = try await TopologyDeployer(context: context).deploy(.overlay)
+                #expect(deployment.notes.contains { $0.contains("existing swarm") })
+            } catch {
+                Issue.record(error)
+            }
             let problems = await Teardown.run(context)
             #expect(problems.isEmpty, "\(problems)")
 
@@ -130,8 +145,12 @@ struct NothingLostSuite {
 
         // A run that stops half-way: its resources are deployed and never torn down.
         let interrupted = RunContext(runID: RunContext.newRunID(), fleet: fleet, probeImage: environment.image.tag)
-        for driver in [DriverID.userBridge, .macvlan, .overlay] where driver != .macvlan || SuiteInventory.hasMacvlan {
-            _ = try await TopologyDeployer(context: interrupted).deploy(driver)
+        do {
+            for driver in [DriverID.userBridge, .macvlan, .overlay] where driver != .macvlan || SuiteInventory.hasMacvlan {
+                _ = try await TopologyDeployer(context: interrupted).deploy(driver)
+            }
+        } catch {
+            Issue.record(error)
         }
         #expect(try await Self.labelledLeft(fleet, runID: interrupted.runID).isEmpty == false)
         _ = interrupted.ledger.drainNewestFirst()  // forgotten, as a killed process would forget it

@@ -39,19 +39,24 @@ extension DockerEngine {
             var listenAddr = "0.0.0.0:2377"
             var advertiseAddr: String
             var defaultAddrPool: [String]?
+            /// Size of the subnets carved from the pool; the Engine leaves it 0 (and the swarm
+            /// allocator then fails every network) unless it is given with the pool.
+            var subnetSize: Int?
             var spec: Spec
             struct Spec: Encodable {
                 var labels: [String: String]
                 enum CodingKeys: String, CodingKey { case labels = "Labels" }
             }
             enum CodingKeys: String, CodingKey {
-                case listenAddr = "ListenAddr", advertiseAddr = "AdvertiseAddr", defaultAddrPool = "DefaultAddrPool", spec = "Spec"
+                case listenAddr = "ListenAddr", advertiseAddr = "AdvertiseAddr", defaultAddrPool = "DefaultAddrPool"
+                case subnetSize = "SubnetSize", spec = "Spec"
             }
         }
         var cli = "docker swarm init --advertise-addr \(advertiseAddress)"
-        if let defaultAddressPool { cli += " --default-addr-pool \(defaultAddressPool)" }
+        if let defaultAddressPool { cli += " --default-addr-pool \(defaultAddressPool) --default-addr-pool-mask-length 24" }
         let body = Body(
-            advertiseAddr: advertiseAddress, defaultAddrPool: defaultAddressPool.map { [$0] }, spec: .init(labels: labels))
+            advertiseAddr: advertiseAddress, defaultAddrPool: defaultAddressPool.map { [$0] },
+            subnetSize: defaultAddressPool == nil ? nil : 24, spec: .init(labels: labels))
         let response = try await call("POST", "/swarm/init", body: try Self.json(body), cli: cli)
         return String(decoding: response.body, as: UTF8.self).trimmingCharacters(in: CharacterSet(charactersIn: "\"\n "))
     }

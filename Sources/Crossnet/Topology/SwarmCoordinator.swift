@@ -24,8 +24,14 @@ public struct SwarmMembershipError: CrossnetError {
 ///   naming the hosts.
 public actor SwarmCoordinator {
     private var state: SwarmState?
+    /// Hosts that had no `docker_gwbridge` before Crossnet created the swarm: joining an overlay
+    /// makes Docker create it, and leaving the swarm does not remove it, so teardown does.
+    private var hostsWithoutGatewayBridge: [String] = []
 
     public init() {}
+
+    /// Hosts whose `docker_gwbridge` appeared with the swarm Crossnet created.
+    public func gatewayBridgesToRemove() -> [String] { hostsWithoutGatewayBridge }
 
     /// The swarm for this run, created on first use.
     public func ensure(_ context: RunContext) async throws -> SwarmState {
@@ -55,6 +61,10 @@ public actor SwarmCoordinator {
         let fleet = context.fleet
         let manager = fleet.hostNames[0]
         let managerAddress = fleet.config(manager).address
+        hostsWithoutGatewayBridge = []
+        for host in fleet.hostNames where try await !fleet.engine(host).allNetworks().contains(where: { $0.name == "docker_gwbridge" }) {
+            hostsWithoutGatewayBridge.append(host)
+        }
         let managerEngine = fleet.engine(manager)
         let nodeID = try await managerEngine.swarmInit(
             advertiseAddress: managerAddress, defaultAddressPool: fleet.inventory.network.swarmAddressPool,
@@ -86,5 +96,8 @@ public actor SwarmCoordinator {
     }
 
     /// Forgets the state after teardown removed the swarm.
-    public func reset() { state = nil }
+    public func reset() {
+        state = nil
+        hostsWithoutGatewayBridge = []
+    }
 }

@@ -20,8 +20,12 @@ public enum Teardown {
                     try await waitForServiceContainersGone(resource.id, context: context, fleet: fleet)
                 case .network:
                     try await removeNetworkRetrying(resource.id, engine: engine)
+                    try await waitForNetworkGoneEverywhere(resource.id, fleet: fleet)
                 case .swarm:
                     try await leaveSwarm(manager: resource.host, context: context)
+                    for host in await context.swarm.gatewayBridgesToRemove() {
+                        try await removeNetworkRetrying("docker_gwbridge", engine: fleet.engine(host))
+                    }
                     await context.swarm.reset()
                 }
             } catch {
@@ -42,6 +46,19 @@ public enum Teardown {
             }
             if remaining == 0 { return }
             try await Task.sleep(for: .milliseconds(500))
+        }
+    }
+
+    /// A swarm-scoped network lingers on workers for a moment after its removal on the manager.
+    static func waitForNetworkGoneEverywhere(_ id: String, fleet: HostFleet) async throws {
+        let deadline = ContinuousClock.now + .seconds(20)
+        while ContinuousClock.now < deadline {
+            var present = false
+            for host in fleet.hostNames where try await fleet.engine(host).allNetworks().contains(where: { $0.id == id }) {
+                present = true
+            }
+            if !present { return }
+            try await Task.sleep(for: .milliseconds(300))
         }
     }
 
