@@ -34,13 +34,9 @@ struct ImageLoadCommand: AsyncParsableCommand {
         CLILogging.bootstrap
         try await withExitCodes {
             let inventory = try options.loadInventory()
-            let logger = options.makeLogger("image")
-            let image = try await ProbeImage.build(cacheDirectory: ProbeImageLoader.defaultCacheDirectory)
-            let fleet = try await HostFleet.connect(inventory, options: options.sshOptions, logger: logger)
-            defer { Task { await fleet.close() } }
-            let outcomes = try await ProbeImageLoader.ensure(image, on: fleet)
-            for host in fleet.hostNames { print("\(host)  \(image.tag)  \(outcomes[host]?.rawValue ?? "?")") }
-            await fleet.close()
+            let (image, outcomes) = try await ProbeImageLoader.buildAndLoad(
+                inventory: inventory, options: options.sshOptions, logger: options.makeLogger("image"))
+            for host in inventory.hosts.map(\.name) { print("\(host)  \(image.tag)  \(outcomes[host]?.rawValue ?? "?")") }
             return 0
         }
     }

@@ -40,16 +40,8 @@ struct LabUpCommand: AsyncParsableCommand {
                 for host in description.hosts { print("  \(host.name)  \(host.address)") }
                 print("inventory: \(description.inventoryPath)")
                 // The probe image goes onto the lab hosts the way it goes onto real ones: over SSH.
-                let inventory = try InventoryLoader.load(path: description.inventoryPath)
-                let image = try await ProbeImage.build(cacheDirectory: ProbeImageLoader.defaultCacheDirectory)
-                let fleet = try await HostFleet.connect(inventory, logger: logger)
-                do {
-                    _ = try await ProbeImageLoader.ensure(image, on: fleet)
-                    await fleet.close()
-                } catch {
-                    await fleet.close()
-                    throw error
-                }
+                let (image, _) = try await ProbeImageLoader.buildAndLoad(
+                    inventory: try InventoryLoader.load(path: description.inventoryPath), options: SSHOptions(), logger: logger)
                 print("probe image: \(image.tag) loaded on every host")
                 return 0
             } catch let error as LabAlreadyUp {

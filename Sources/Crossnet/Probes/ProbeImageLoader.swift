@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 
 /// Loads the probe image onto hosts over their SSH sessions, only where its ID is missing.
 public enum ProbeImageLoader {
@@ -15,6 +16,23 @@ public enum ProbeImageLoader {
         let dir = base + "/crossnet"
         try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         return dir
+    }
+
+    /// Builds the probe image, connects to every host of `inventory`, loads the image where it is
+    /// missing and closes the connections again.
+    public static func buildAndLoad(
+        inventory: Inventory, options: SSHOptions, logger: Logger
+    ) async throws -> (image: ProbeImage, outcomes: [String: Outcome]) {
+        let image = try await ProbeImage.build(cacheDirectory: defaultCacheDirectory)
+        let fleet = try await HostFleet.connect(inventory, options: options, logger: logger)
+        do {
+            let outcomes = try await ensure(image, on: fleet)
+            await fleet.close()
+            return (image, outcomes)
+        } catch {
+            await fleet.close()
+            throw error
+        }
     }
 
     /// Ensures every host of `fleet` has `image` (checked by image ID), loading it in parallel.
