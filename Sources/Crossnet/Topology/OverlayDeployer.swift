@@ -13,7 +13,13 @@ struct OverlayDeployer: Sendable {
         let swarm = try await context.swarm.ensure(context)
         let manager = fleet.engine(swarm.managerHost)
         var notes: [String] = []
-        if !swarm.createdByCrossnet { notes.append("using the hosts' existing swarm (left as it was)") }
+        var hostsWithoutGatewayBridge: [String] = []
+        if !swarm.createdByCrossnet {
+            notes.append("using the hosts' existing swarm (left as it was)")
+            for host in hosts where try await !fleet.engine(host).allNetworks().contains(where: { $0.name == "docker_gwbridge" }) {
+                hostsWithoutGatewayBridge.append(host)
+            }
+        }
 
         if let existing = try await manager.allServices().first(where: { $0.spec.name == Self.serviceName }) {
             throw OperationError(
@@ -52,6 +58,14 @@ struct OverlayDeployer: Sendable {
             endpoints.append(ProbeEndpoint(
                 host: host, containerID: containerID, name: "\(Self.serviceName)@\(host)", aliases: [Self.serviceName],
                 address: address, isServiceTask: true))
+        }
+        if !hostsWithoutGatewayBridge.isEmpty {
+            // Docker's own bridge for overlay containers: created on a node the first time one runs
+            // there, held by the swarm's ingress sandbox, and removable only once the node leaves
+            // the swarm — which is not Crossnet's to do here.
+            notes.append(
+                "Docker created docker_gwbridge on \(hostsWithoutGatewayBridge.joined(separator: ", ")) for the overlay containers; "
+                    + "it stays while those hosts are in the swarm")
         }
         return Deployment(driver: .overlay, endpoints: endpoints, networkName: network, notes: notes)
     }
