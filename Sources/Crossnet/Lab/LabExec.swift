@@ -2,8 +2,7 @@ import Foundation
 
 extension VirtualLab {
     /// The command line that runs `command` inside `host`'s network and UTS namespaces (via
-    /// `nsenter`, not SSH) with `DOCKER_HOST` set to that host's Docker socket, all signals
-    /// unblocked (see ``LabSignals``).
+    /// `nsenter`, not SSH) with `DOCKER_HOST` set to that host's Docker socket.
     /// - Throws: ``InputError`` when the lab is not up or `host` is not one of its hosts.
     public func execArguments(host: String, command: [String]) throws -> [String] {
         guard let state = LabState.load(directory: directory) else {
@@ -14,7 +13,7 @@ extension VirtualLab {
                 "lab in \(directory) has no host '\(host)': use one of \(state.hosts.map(\.name).joined(separator: ", "))")
         }
         guard !command.isEmpty else { throw InputError("give a command to run on \(host), e.g. `-- docker ps`") }
-        return LabSignals.resetPrefix + nsenterPrefix(netns: entry.netns) + ["env", "DOCKER_HOST=unix://\(entry.dockerSocket)"] + command
+        return nsenterPrefix(netns: entry.netns) + ["env", "DOCKER_HOST=unix://\(entry.dockerSocket)"] + command
     }
 
     /// Runs `command` on `host` (see ``execArguments(host:command:)``) with this process's standard
@@ -22,27 +21,10 @@ extension VirtualLab {
     /// - Throws: ``InputError`` for an unknown host; ``LabError`` when `nsenter` cannot start.
     public func exec(host: String, command: [String]) async throws -> Int32 {
         let arguments = try execArguments(host: host, command: command)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        do { try process.run() } catch {
+        do {
+            return try await LocalCommand.runAttached(arguments)
+        } catch {
             throw LabError(step: "exec on \(host)", reason: "could not start nsenter: \(error)", hint: "run as root")
         }
-        let box = ProcessBox(process)
-        return await withCheckedContinuation { continuation in
-            let thread = Thread {
-                box.process.waitUntilExit()
-                let status = box.process.terminationStatus
-                continuation.resume(
-                    returning: box.process.terminationReason == .uncaughtSignal ? 128 + status : status)
-            }
-            thread.name = "crossnet.lab-exec"
-            thread.start()
-        }
     }
-}
-
-private final class ProcessBox: @unchecked Sendable {
-    let process: Process
-    init(_ process: Process) { self.process = process }
 }

@@ -19,7 +19,6 @@ enum LabPrerequisites {
         ("nsenter", "util-linux"),
         ("unshare", "util-linux"),
         ("setsid", "util-linux"),
-        ("perl", "perl-base"),
         ("bash", "bash"),
     ]
 

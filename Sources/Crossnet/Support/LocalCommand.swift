@@ -71,20 +71,8 @@ public enum LocalCommand {
         var env = ProcessInfo.processInfo.environment
         for (key, value) in environment { env[key] = value }
         let envStrings = env.map { "\($0.key)=\($0.value)" }
-        // Children start with no blocked signals and default handlers: the calling thread's mask
-        // (Swift runtime threads block most signals) would otherwise be inherited, and programs
-        // that rely on SIGALRM (busybox ping, iperf3 timers) or daemons that pass the mask on to
-        // their own children (dockerd → containerd → containers) would hang.
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
+        var attributes = cleanSignalAttributes()
         defer { posix_spawnattr_destroy(&attributes) }
-        var emptySet = sigset_t()
-        sigemptyset(&emptySet)
-        var allSignals = sigset_t()
-        sigfillset(&allSignals)
-        posix_spawnattr_setsigmask(&attributes, &emptySet)
-        posix_spawnattr_setsigdefault(&attributes, &allSignals)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var pid: pid_t = 0
         let spawnResult = withCStrings(arguments) { argv in
             withCStrings(envStrings) { envp in
@@ -166,6 +154,56 @@ public enum LocalCommand {
         let exitStatus: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
         return CommandOutput(stdout: out, stderr: err, exitStatus: exitStatus, duration: ContinuousClock.now - started)
     }
+}
+
+extension LocalCommand {
+    /// Runs a program attached to this process's standard input, output and error (for
+    /// interactive use such as `crossnet lab exec`), waiting on a thread of its own.
+    /// - Returns: its exit status, 128 + signal when a signal ended it.
+    public static func runAttached(_ arguments: [String], environment: [String: String] = [:]) async throws -> Int32 {
+        precondition(!arguments.isEmpty, "LocalCommand needs a program name")
+        var env = ProcessInfo.processInfo.environment
+        for (key, value) in environment { env[key] = value }
+        let envStrings = env.map { "\($0.key)=\($0.value)" }
+        var attributes = cleanSignalAttributes()
+        defer { posix_spawnattr_destroy(&attributes) }
+        var pid: pid_t = 0
+        let result = withCStrings(arguments) { argv in
+            withCStrings(envStrings) { envp in posix_spawnp(&pid, arguments[0], nil, &attributes, argv, envp) }
+        }
+        guard result == 0 else {
+            throw OperationError(
+                host: "local", operation: arguments.joined(separator: " "),
+                reason: "could not start: \(String(cString: strerror(result)))", hint: "is \(arguments[0]) installed and in PATH?")
+        }
+        let child = pid
+        return await withCheckedContinuation { continuation in
+            let thread = Thread {
+                var status: Int32 = 0
+                while waitpid(child, &status, 0) < 0 && errno == EINTR {}
+                continuation.resume(returning: (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f))
+            }
+            thread.name = "crossnet.local-command"
+            thread.start()
+        }
+    }
+}
+
+/// Spawn attributes that start the child with no blocked signals and default handlers: the
+/// calling thread's mask (Swift runtime threads block most signals) would otherwise be inherited,
+/// and programs that rely on SIGALRM (busybox ping, iperf3 timers) or daemons that pass the mask
+/// on to their own children (dockerd → containerd → containers) would hang. Destroy after use.
+private func cleanSignalAttributes() -> posix_spawnattr_t {
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    var emptySet = sigset_t()
+    sigemptyset(&emptySet)
+    var allSignals = sigset_t()
+    sigfillset(&allSignals)
+    posix_spawnattr_setsigmask(&attributes, &emptySet)
+    posix_spawnattr_setsigdefault(&attributes, &allSignals)
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+    return attributes
 }
 
 /// Calls `body` with a NULL-terminated C array of C strings.
