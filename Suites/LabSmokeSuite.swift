@@ -152,6 +152,37 @@ struct LabSmokeSuite {
     }
 }
 
+extension LabSmokeSuite {
+    @Test(
+        "a connection whose host drops off the network fails the next call quickly, naming the host",
+        .enabled(if: SuiteInventory.labDirectory != nil, "needs the virtual lab to unplug a host"))
+    func deadConnectionDetected() async throws {
+        let inventory = try #require(SuiteInventory.inventory)
+        let host = try #require(inventory.hosts.last)
+        let lab = VirtualLab(directory: try #require(SuiteInventory.labDirectory))
+        var options = SSHOptions()
+        options.keepaliveInterval = .seconds(2)
+        let session = try await SSHSession.connect(SSHEndpoint(host: host), options: options, logger: .init(label: "test"))
+        #expect(try await session.exec("true", timeout: .seconds(10)).exitStatus == 0)
+        // Unplug the host: its lab-side interface goes down (not over SSH: that is what breaks).
+        #expect(try await lab.exec(host: host.name, command: ["ip", "link", "set", "eth0", "down"]) == 0)
+        let clock = ContinuousClock.now
+        do {
+            _ = try await session.exec("true", timeout: .seconds(60))
+            Issue.record("the call succeeded on an unplugged host")
+        } catch {
+            #expect("\(error)".contains(host.name), "\(error)")
+        }
+        let elapsed = ContinuousClock.now - clock
+        _ = try await lab.exec(host: host.name, command: ["ip", "link", "set", "eth0", "up"])
+        await session.close()
+        #expect(elapsed < .seconds(30), "took \(elapsed) to notice")
+        // The host is back for everyone else.
+        let fleet = try await SuiteEnvironment.shared.get().fleet
+        #expect(try await fleet.exec(host.name, "true", timeout: .seconds(30)).exitStatus == 0)
+    }
+}
+
 /// SHA-256 of `data`, hex, computed by this machine's sha256sum.
 func localSHA256(_ data: Data) async throws -> String {
     let output = try await LocalCommand.run(["sha256sum"], stdin: data, timeout: .seconds(60))

@@ -36,6 +36,13 @@ enum SuiteInventory {
         return names.flatMap { a in names.filter { $0 != a }.map { HostPair(source: a, target: $0) } }
     }
 
+    /// The virtual lab's folder when the inventory is one `crossnet lab up` wrote, else `nil`.
+    static var labDirectory: String? {
+        guard let path else { return nil }
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        return FileManager.default.fileExists(atPath: folder + "/state.json") ? folder : nil
+    }
+
     static var hasMacvlan: Bool {
         guard let inventory, let macvlan = inventory.network.macvlan else { return false }
         return inventory.hosts.allSatisfy { $0.interface != nil && macvlan.ranges[$0.name] != nil }
