@@ -81,6 +81,14 @@ public struct ThroughputRunner: Sendable {
     public func records(
         from reports: [IperfReport], test: ThroughputTest, endpoints: MeasurementEndpoints, testName: String, mtu: Int?
     ) -> [MeasurementRecord] {
+        Self.buildRecords(from: reports, test: test, endpoints: endpoints, testName: testName, mtu: mtu, options: options)
+    }
+
+    /// Builds the records of one figure from its repeats with `options`' thresholds (pure).
+    public static func buildRecords(
+        from reports: [IperfReport], test: ThroughputTest, endpoints: MeasurementEndpoints, testName: String, mtu: Int?,
+        options: MeasurementOptions
+    ) -> [MeasurementRecord] {
         guard let throughput = SampleStatistics(reports.map(\.receivedBitsPerSecond)) else { return [] }
         let version = reports.compactMap(\.toolVersion).first ?? options.version("iperf3")
         var parameters = MeasurementRecord.Parameters(
