@@ -98,7 +98,7 @@ public struct ProbeImage: Sendable, Equatable {
     static func sharedLibraries(of program: String) async throws -> [String] {
         let output = try await LocalCommand.run(["ldd", program])
         return output.stdoutText.split(separator: "\n").compactMap { line in
-            let parts = line.split(separator: " ")
+            let parts = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
             if let arrow = parts.firstIndex(of: "=>"), arrow + 1 < parts.count, parts[arrow + 1].hasPrefix("/") {
                 return String(parts[arrow + 1])
             }

@@ -1,0 +1,114 @@
+import Foundation
+
+/// Which round trip a latency figure measures.
+public enum LatencyProtocol: String, Sendable, CaseIterable {
+    /// ICMP echo with busybox `ping -i 0.01` (root in the container, NET_RAW is a default capability).
+    case icmp
+    /// TCP request/response with `sockperf ping-pong --tcp`.
+    case tcp
+    /// UDP request/response with `sockperf ping-pong`.
+    case udp
+}
+
+/// Measures round-trip times between two probe containers into a ``LatencyDistribution`` and
+/// records its percentiles; the first samples are discarded as warm-up.
+public struct LatencyRunner: Sendable {
+    /// sockperf server port (TCP and UDP), away from common services.
+    public static let sockperfPort = 45202
+
+    public let shell: ProbeShell
+    public let options: MeasurementOptions
+
+    public init(fleet: HostFleet, options: MeasurementOptions) {
+        self.shell = ProbeShell(fleet: fleet)
+        self.options = options
+    }
+
+    /// RTT samples in seconds, warm-up removed.
+    public func samples(_ proto: LatencyProtocol, between endpoints: MeasurementEndpoints) async throws -> [Double] {
+        switch proto {
+        case .icmp: try await pingSamples(endpoints, count: options.latencySamples)
+        case .tcp, .udp: try await sockperfSamples(endpoints, tcp: proto == .tcp)
+        }
+    }
+
+    /// `ping -c N -i 0.01` from the source to the target's address.
+    public func pingSamples(_ endpoints: MeasurementEndpoints, count: Int) async throws -> [Double] {
+        let total = count + options.warmUpSamples
+        let command = ["ping", "-c", String(total), "-i", "0.01", "-W", "2", "-w", String(total / 50 + 10), endpoints.targetAddress]
+        let operation = ProbeShell.display(command, in: endpoints.source)
+        let output = try await shell.run(endpoints.source, command, timeout: .seconds(total / 50 + 40))
+        let ping = try PingOutput.parse(output.stdoutText, host: endpoints.source.host, operation: operation)
+        let samples = Array(ping.rtts.dropFirst(options.warmUpSamples))
+        guard !samples.isEmpty else { throw MeasurementError.noSamples(host: endpoints.source.host, operation: operation) }
+        return samples
+    }
+
+    /// `sockperf server` in the target, `sockperf ping-pong --full-log` in the source, then the
+    /// log read back with `cat`; RTT = rxTime − txTime.
+    public func sockperfSamples(_ endpoints: MeasurementEndpoints, tcp: Bool) async throws -> [Double] {
+        let port = String(Self.sockperfPort)
+        let transport = tcp ? ["--tcp"] : []
+        let server = ["sockperf", "server", "-i", "0.0.0.0", "-p", port] + transport
+        try await shell.check(
+            endpoints.target,
+            ["sh", "-c", "pkill -x sockperf 2>/dev/null; sleep 0.1; " + server.joined(separator: " ") + " --daemonize >/dev/null 2>&1"],
+            timeout: .seconds(20))
+        defer {
+            let shell = shell, target = endpoints.target
+            Task { _ = try? await shell.run(target, ["pkill", "-x", "sockperf"], timeout: .seconds(10)) }
+        }
+        try await Task.sleep(for: .milliseconds(200))
+        let log = "/tmp/crossnet-sockperf-\(tcp ? "tcp" : "udp").csv"
+        let duration = Swift.max(1, options.durationSeconds)
+        let client = ["sockperf", "ping-pong", "-i", endpoints.targetAddress, "-p", port] + transport + [
+            "-t", String(duration), "--mps=\(options.sockperfMessagesPerSecond)", "--full-log", log,
+        ]
+        let operation = ProbeShell.display(client, in: endpoints.source)
+        var output = try await shell.run(endpoints.source, client, timeout: .seconds(duration + 40))
+        if !output.succeeded {
+            // The daemonised server may not have been listening yet: one retry.
+            try await Task.sleep(for: .milliseconds(500))
+            output = try await shell.run(endpoints.source, client, timeout: .seconds(duration + 40))
+        }
+        guard output.succeeded else {
+            throw MeasurementError.commandFailed(
+                host: endpoints.source.host, operation: operation, exitStatus: output.exitStatus,
+                output: (output.stderrText + output.stdoutText).trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+        let text = try await shell.check(endpoints.source, ["cat", log], timeout: .seconds(30)).stdoutText
+        let parsed = try SockperfLog.parse(
+            text, droppingFirst: options.warmUpSamples, host: endpoints.source.host, operation: operation)
+        guard !parsed.rtts.isEmpty else { throw MeasurementError.noSamples(host: endpoints.source.host, operation: operation) }
+        return parsed.rtts
+    }
+
+    /// Measures `proto` and returns its `rtt` record.
+    public func measure(_ proto: LatencyProtocol, between endpoints: MeasurementEndpoints, testName: String) async throws -> MeasurementRecord {
+        let samples = try await samples(proto, between: endpoints)
+        let mtu = await shell.pathMTU(from: endpoints.source, to: endpoints.targetAddress)
+        let tool = proto == .icmp ? "ping" : "sockperf"
+        let version = options.version(proto == .icmp ? "busybox" : "sockperf")
+        var parameters = MeasurementRecord.Parameters(tool: tool, version: version, mtu: mtu)
+        if proto != .icmp {
+            parameters.durationSeconds = Double(Swift.max(1, options.durationSeconds))
+            parameters.rateBitsPerSecond = nil
+        }
+        return Self.record(
+            samples: samples, metric: "rtt", protocol: proto.rawValue, endpoints: endpoints, testName: testName,
+            parameters: parameters, noisyCV: options.noisyCoefficientOfVariationPercent)
+    }
+
+    /// A latency-type record from samples in seconds: value = p50 (pure; unit-tested).
+    public static func record(
+        samples: [Double], metric: String, protocol proto: String, endpoints: MeasurementEndpoints, testName: String,
+        parameters: MeasurementRecord.Parameters, noisyCV: Double
+    ) -> MeasurementRecord {
+        let distribution = LatencyDistribution(seconds: samples)
+        let stats = MeasurementRecord.Stats(distribution: distribution)
+        return MeasurementRecord(
+            test: testName, driver: endpoints.driver.rawValue, metric: metric, protocol: proto,
+            source: endpoints.source.host, target: endpoints.target.host, unit: "s", value: distribution.percentile(50),
+            stats: stats, parameters: parameters, flags: [])
+    }
+}

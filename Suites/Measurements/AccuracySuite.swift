@@ -1,0 +1,119 @@
+import Foundation
+import Testing
+
+@testable import Crossnet
+
+/// Whether the accuracy suite may run: it changes a host's qdisc, so only on the virtual lab.
+enum AccuracyGate {
+    static var enabled: Bool {
+        guard let inventory = SuiteInventory.inventory, inventory.hosts.count >= 2 else { return false }
+        return inventory.hosts.allSatisfy { $0.interface == "eth0" }
+            && ProcessInfo.processInfo.environment["CROSSNET_ACCURACY"] != "0"
+    }
+
+    static let reason: Comment =
+        "the accuracy suite caps a host's eth0 with tc: it runs only on the virtual lab (two or more hosts, every host's interface eth0) and when CROSSNET_ACCURACY is not 0"
+}
+
+/// Crossnet's figures checked against a known truth: a tbf rate cap on the host network, and the
+/// same tools run by hand.
+@Suite("measurement accuracy", .tags(.lab, .measure, .hostNetwork), .needsInventory,
+       .enabled(if: AccuracyGate.enabled, AccuracyGate.reason), .serialized, .deployed(.host))
+struct AccuracySuite {
+    /// The capped host sends: tbf shapes a device's egress, so the cap is on the capped host's
+    /// transmit side and the receiver sees at most R.
+    static var pair: HostPair {
+        let hosts = SuiteInventory.hostNames
+        return HostPair(source: hosts.first ?? "h1", target: hosts.dropFirst().first ?? "h2")
+    }
+
+    @Test("host-network TCP goodput through a tbf cap of R (random 100–400 Mbit/s) is 0.90–1.02 × R, never above R, and within 3% of iperf3 run by hand")
+    func tbfCap() async throws {
+        try await withTranscript {
+            let context = try CurrentDeployment.runContext()
+            let fleet = context.fleet
+            var options = try await MeasureSupport.options()
+            options.durationSeconds = max(options.durationSeconds, 3)
+            options.repeats = max(options.repeats, 2)
+            let pair = Self.pair
+            let endpoints = try MeasureSupport.endpoints(pair)
+            let rateMbit = Int.random(in: 100...400)
+            let rate = Double(rateMbit) * 1e6
+            let interface = fleet.config(pair.source).interface ?? "eth0"
+            let cap = "tc qdisc replace dev \(interface) root tbf rate \(rateMbit)mbit burst 256kb latency 100ms"
+            let set = try await fleet.exec(pair.source, cap)
+            guard set.succeeded else {
+                throw MeasurementError.trafficControl(host: pair.source, operation: cap, reason: set.stderrText)
+            }
+            let result: Result<([MeasurementRecord], Double), any Error>
+            do {
+                let runner = ThroughputRunner(fleet: fleet, options: options)
+                var records: [MeasurementRecord] = []
+                for streams in [1, options.parallelStreams] {
+                    records += try await runner.measure(
+                        .tcp(streams: streams), between: endpoints,
+                        testName: "TCP throughput (\(streams) streams) host \(pair.source)→\(pair.target) through tbf \(rateMbit) Mbit/s")
+                }
+                let byHand = try await Self.iperf3ByHand(fleet: fleet, endpoints: endpoints, seconds: options.durationSeconds)
+                result = .success((records, byHand))
+            } catch {
+                result = .failure(error)
+            }
+            let clear = try await fleet.exec(pair.source, "tc qdisc del dev \(interface) root")
+            #expect(clear.succeeded, "removing the tbf qdisc on \(pair.source): \(clear.stderrText)")
+            let (records, byHand) = try result.get()
+            try MeasureSupport.attach(records)
+            Attachment.record("tbf rate R = \(rateMbit) Mbit/s on \(pair.source) \(interface)\n", named: "tbf-rate.txt")
+            let single = try #require(records.first { $0.parameters.streams == 1 })
+            let ratio = single.value / rate
+            print("accuracy: R=\(rateMbit) Mbit/s crossnet=\(single.value) ratio=\(ratio) byHand=\(byHand) crossnet/hand=\(single.value / byHand)")
+            #expect((0.90...1.02).contains(ratio), "goodput \(single.value) bit/s is \(ratio) × R (R = \(rate))")
+            for record in records {
+                #expect((record.stats.max ?? .infinity) <= rate, "\(record.test): max \(record.stats.max ?? 0) exceeds R \(rate)")
+            }
+            #expect(abs(single.value - byHand) / byHand <= 0.03, "Crossnet \(single.value) vs by hand \(byHand)")
+        }
+    }
+
+    @Test("Crossnet's ICMP p50 agrees with a hand-run ping's median within 10%")
+    func pingAgrees() async throws {
+        try await withTranscript {
+            let context = try CurrentDeployment.runContext()
+            var options = try await MeasureSupport.options()
+            options.latencySamples = max(options.latencySamples, 500)
+            let endpoints = try MeasureSupport.endpoints(Self.pair)
+            let record = try await LatencyRunner(fleet: context.fleet, options: options)
+                .measure(.icmp, between: endpoints, testName: "ICMP RTT host \(Self.pair.source)→\(Self.pair.target) (accuracy)")
+            let output = try await context.fleet.engine(endpoints.source.host).exec(
+                endpoints.source.containerID, ["ping", "-c", "500", "-i", "0.01", endpoints.targetAddress], timeout: .seconds(60))
+            // Independent of PingOutput: pull `time=… ms` by regular expression.
+            let regex = try NSRegularExpression(pattern: #"time=([0-9.]+) ms"#)
+            let text = output.stdoutText
+            let times = regex.matches(in: text, range: NSRange(text.startIndex..., in: text)).compactMap {
+                Range($0.range(at: 1), in: text).flatMap { Double(text[$0]) }
+            }.map { $0 / 1000 }.dropFirst(10).sorted()
+            try #require(times.count > 100, "hand ping gave \(times.count) samples")
+            let median = times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
+            try MeasureSupport.attach([record])
+            print("accuracy: ping p50 crossnet=\(record.value) hand=\(median) ratio=\(record.value / median)")
+            #expect(abs(record.value - median) / median <= 0.10, "Crossnet p50 \(record.value) s vs hand median \(median) s")
+        }
+    }
+
+    /// `iperf3 -s -1` in the target and `iperf3 -c … -J` in the source via plain Engine exec; the
+    /// JSON read with JSONSerialization (not ``IperfReport``): end.sum_received.bits_per_second.
+    static func iperf3ByHand(fleet: HostFleet, endpoints: MeasurementEndpoints, seconds: Int) async throws -> Double {
+        let target = fleet.engine(endpoints.target.host)
+        let source = fleet.engine(endpoints.source.host)
+        _ = try await target.exec(endpoints.target.containerID, ["sh", "-c", "pkill -x iperf3; sleep 0.1; iperf3 -s -1 -D -p 45299"])
+        try await Task.sleep(for: .milliseconds(300))
+        let output = try await source.exec(
+            endpoints.source.containerID,
+            ["iperf3", "-c", endpoints.targetAddress, "-p", "45299", "-J", "-t", String(seconds), "-O", "1"],
+            timeout: .seconds(seconds + 30))
+        let json = try #require(try JSONSerialization.jsonObject(with: output.stdout) as? [String: Any])
+        let end = try #require(json["end"] as? [String: Any], "hand iperf3: \(output.stdoutText.prefix(300))")
+        let received = try #require(end["sum_received"] as? [String: Any])
+        return try #require(received["bits_per_second"] as? Double)
+    }
+}

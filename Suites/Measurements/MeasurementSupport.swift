@@ -1,0 +1,140 @@
+import Foundation
+import Testing
+
+@testable import Crossnet
+
+extension Tag {
+    /// Suites that measure throughput, latency and DNS timing.
+    @Tag static var measure: Self
+}
+
+/// What the measurement suites share: options from the inventory and environment, the schedule
+/// per driver, and helpers that run a figure, check it and attach it.
+enum MeasureSupport {
+    /// Options without tool versions (known once the probe image is built).
+    static var baseOptions: MeasurementOptions {
+        guard let inventory = SuiteInventory.inventory else { return MeasurementOptions() }
+        return MeasurementOptions(inventory: inventory, toolVersions: [:])
+    }
+
+    static func options() async throws -> MeasurementOptions {
+        var options = baseOptions
+        options.toolVersions = try await SuiteEnvironment.shared.get().image.toolVersions
+        return options
+    }
+
+    /// The schedule for `driver` on the inventory's hosts.
+    static func schedule(_ driver: DriverID) -> MeasurementSchedule {
+        MeasurementSchedule(hosts: SuiteInventory.hostNames, mode: .forDriver(driver, pairs: baseOptions.pairs))
+    }
+
+    /// Throughput pairs in schedule order (round by round).
+    static func throughputPairs(_ driver: DriverID) -> [HostPair] {
+        schedule(driver).throughputOrder.map { HostPair(source: $0.source, target: $0.target) }
+    }
+
+    /// Latency pairs in schedule order (its own phase: the suite runs latency tests after throughput).
+    static func latencyPairs(_ driver: DriverID) -> [HostPair] {
+        schedule(driver).latencyOrder.map { HostPair(source: $0.source, target: $0.target) }
+    }
+
+    static func endpoints(_ pair: HostPair) throws -> MeasurementEndpoints {
+        try CurrentDeployment.get().measurementEndpoints(for: HostPairOrder(source: pair.source, target: pair.target))
+    }
+
+    static func testName(_ what: String, _ driver: DriverID, _ pair: HostPair) -> String {
+        "\(what) over \(driver.rawValue) \(pair.source)→\(pair.target)"
+    }
+
+    /// Attaches records as `measurements.json` (a JSON array of ``MeasurementRecord``).
+    static func attach(_ records: [MeasurementRecord]) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        Attachment.record(try encoder.encode(records), named: "measurements.json")
+    }
+
+    /// TCP 1 stream, TCP P streams: sanity-checked and attached.
+    static func tcpThroughput(_ driver: DriverID, _ pair: HostPair) async throws {
+        try await withTranscript {
+            let options = try await options()
+            let runner = ThroughputRunner(fleet: try CurrentDeployment.runContext().fleet, options: options)
+            let endpoints = try endpoints(pair)
+            var records: [MeasurementRecord] = []
+            for streams in Set([1, options.parallelStreams]).sorted() {
+                let name = testName("TCP throughput (\(streams) stream\(streams == 1 ? "" : "s"))", driver, pair)
+                records += try await runner.measure(.tcp(streams: streams), between: endpoints, testName: name)
+            }
+            try attach(records)
+            for record in records { expectThroughputSane(record, options: options) }
+        }
+    }
+
+    /// UDP at the inventory's rate: throughput, loss and jitter.
+    static func udpThroughput(_ driver: DriverID, _ pair: HostPair) async throws {
+        try await withTranscript {
+            let options = try await options()
+            let runner = ThroughputRunner(fleet: try CurrentDeployment.runContext().fleet, options: options)
+            let records = try await runner.measure(
+                .udp(rateBitsPerSecond: options.udpRateBitsPerSecond), between: try endpoints(pair),
+                testName: testName("UDP throughput", driver, pair))
+            try attach(records)
+            #expect(Set(records.map(\.metric)) == ["throughput", "loss", "jitter"])
+            for record in records where record.metric == "throughput" { expectThroughputSane(record, options: options) }
+            for record in records where record.metric == "loss" { #expect((0...100).contains(record.value)) }
+            for record in records where record.metric == "jitter" { #expect(record.value >= 0) }
+        }
+    }
+
+    /// ICMP, TCP and UDP round trips.
+    static func latency(_ driver: DriverID, _ pair: HostPair) async throws {
+        try await withTranscript {
+            let options = try await options()
+            let runner = LatencyRunner(fleet: try CurrentDeployment.runContext().fleet, options: options)
+            let endpoints = try endpoints(pair)
+            var records: [MeasurementRecord] = []
+            for proto in LatencyProtocol.allCases {
+                records.append(try await runner.measure(proto, between: endpoints, testName: testName("\(proto.rawValue.uppercased()) RTT", driver, pair)))
+            }
+            try attach(records)
+            for record in records {
+                expectLatencySane(record)
+                if record.protocol == "icmp" { #expect(record.stats.samples == options.latencySamples, "\(record.stats.samples) ICMP samples") }
+            }
+        }
+    }
+
+    /// DNS lookups through the container's resolver.
+    static func dns(_ driver: DriverID, _ pair: HostPair) async throws {
+        try await withTranscript {
+            let options = try await options()
+            let record = try await DNSTimer(fleet: try CurrentDeployment.runContext().fleet, options: options)
+                .measure(try endpoints(pair), testName: testName("DNS lookup", driver, pair))
+            try attach([record])
+            expectLatencySane(record)
+            #expect(record.stats.samples == options.dnsLookups)
+        }
+    }
+
+    static func expectThroughputSane(_ record: MeasurementRecord, options: MeasurementOptions, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(record.value > 0, "\(record.test): \(record.value) bit/s", sourceLocation: sourceLocation)
+        #expect(record.stats.samples == options.repeats, sourceLocation: sourceLocation)
+        #expect(record.parameters.repeats == options.repeats, sourceLocation: sourceLocation)
+        if let low = record.stats.ci95Low, let high = record.stats.ci95High {
+            #expect(low <= record.value && record.value <= high, "median \(record.value) outside CI [\(low), \(high)]", sourceLocation: sourceLocation)
+        } else {
+            Issue.record("\(record.test): no confidence interval", sourceLocation: sourceLocation)
+        }
+        #expect(record.parameters.version.first?.isNumber == true, "iperf3 version: \(record.parameters.version)", sourceLocation: sourceLocation)
+        #expect(record.parameters.mtu.map { $0 >= 1280 } == true, "mtu \(String(describing: record.parameters.mtu))", sourceLocation: sourceLocation)
+    }
+
+    static func expectLatencySane(_ record: MeasurementRecord, sourceLocation: SourceLocation = #_sourceLocation) {
+        let s = record.stats
+        #expect(record.value > 0 && record.value < 1, "\(record.test): p50 \(record.value) s", sourceLocation: sourceLocation)
+        #expect(s.samples > 0, sourceLocation: sourceLocation)
+        if let min = s.min, let p50 = s.p50, let p99 = s.p99, let max = s.max {
+            #expect(min <= p50 && p50 <= p99 && p99 <= max * 1.001, "\(s)", sourceLocation: sourceLocation)
+        }
+        #expect(record.parameters.version != "unknown", "\(record.parameters.tool) version not recorded", sourceLocation: sourceLocation)
+    }
+}

@@ -1,0 +1,27 @@
+import Testing
+
+@testable import Crossnet
+
+/// Figures for the overlay driver between hosts, in schedule order.
+@Suite("overlay measurements", .tags(.lab, .measure, .overlay), .needsInventory, .needsTwoHosts, .serialized, .deployed(.overlay))
+struct OverlayMeasurementSuite {
+    @Test("TCP throughput over overlay (1 stream and the inventory's parallel streams) is measured with the configured repeats", arguments: MeasureSupport.throughputPairs(.overlay))
+    func tcpThroughput(pair: HostPair) async throws {
+        try await MeasureSupport.tcpThroughput(.overlay, pair)
+    }
+
+    @Test("UDP throughput over overlay at the inventory's rate is measured with loss and jitter", arguments: MeasureSupport.throughputPairs(.overlay))
+    func udpThroughput(pair: HostPair) async throws {
+        try await MeasureSupport.udpThroughput(.overlay, pair)
+    }
+
+    @Test("ICMP, TCP and UDP round-trip times over overlay are measured with warm-up samples discarded", arguments: MeasureSupport.latencyPairs(.overlay))
+    func latency(pair: HostPair) async throws {
+        try await MeasureSupport.latency(.overlay, pair)
+    }
+
+    @Test("DNS lookups on overlay are timed: the swarm service name `web` resolves through Docker's embedded DNS", arguments: MeasureSupport.latencyPairs(.overlay))
+    func dnsTiming(pair: HostPair) async throws {
+        try await MeasureSupport.dns(.overlay, pair)
+    }
+}

@@ -1,0 +1,107 @@
+import Foundation
+import Testing
+
+@testable import Crossnet
+
+@Suite("sample statistics")
+struct StatisticsTests {
+    @Test("CI95 of a known sample matches the hand-computed Student t interval")
+    func confidenceInterval() throws {
+        // x = 10, 12, 14, 16, 18: mean 14, s = sqrt(10) = 3.1623, t(4) = 2.776,
+        // half-width = 2.776 × 3.1623 / sqrt(5) = 3.9259.
+        let stats = try #require(SampleStatistics([10, 12, 14, 16, 18]))
+        #expect(stats.mean == 14)
+        #expect(abs(stats.standardDeviation - 10.0.squareRoot()) < 1e-12)
+        #expect(abs(stats.ci95Low - (14 - 3.92591)) < 1e-4)
+        #expect(abs(stats.ci95High - (14 + 3.92591)) < 1e-4)
+        #expect(abs(stats.coefficientOfVariationPercent - 10.0.squareRoot() / 14 * 100) < 1e-9)
+    }
+
+    @Test("Student t critical values at the table's edges", arguments: [(1, 12.706), (2, 4.303), (10, 2.228), (30, 2.042), (40, 2.021), (1000, 1.960)])
+    func studentT(df: Int, t: Double) {
+        #expect(SampleStatistics.studentT95(degreesOfFreedom: df) == t)
+    }
+
+    @Test("median of odd and even counts", arguments: [([3.0, 1, 2], 2.0), ([4.0, 1, 3, 2], 2.5), ([7.0], 7.0), ([5.0, 5], 5.0)])
+    func median(samples: [Double], median: Double) throws {
+        #expect(try #require(SampleStatistics(samples)).median == median)
+    }
+
+    @Test("one sample: zero spread and a degenerate interval; none: nil")
+    func edges() throws {
+        let one = try #require(SampleStatistics([42]))
+        #expect(one.standardDeviation == 0 && one.ci95Low == 42 && one.ci95High == 42 && one.coefficientOfVariationPercent == 0)
+        #expect(SampleStatistics([]) == nil)
+    }
+
+    @Test("HdrHistogram percentiles of uniform 1…10000 µs are within 0.1%", arguments: [50.0, 90, 99, 99.9])
+    func uniformPercentiles(p: Double) {
+        let d = LatencyDistribution(seconds: (1...10000).map { Double($0) * 1e-6 })
+        let expected = p / 100 * 10000e-6
+        #expect(abs(d.percentile(p) - expected) / expected < 0.001, "p\(p): \(d.percentile(p)) vs \(expected)")
+        #expect(d.count == 10000)
+        #expect(abs(d.mean - 5000.5e-6) < 1e-12)
+        #expect(abs(d.min - 1e-6) < 1e-9)
+        #expect(abs(d.max - 10000e-6) / 10000e-6 < 0.001)
+    }
+
+    @Test("the exact stddev of a distribution matches the sample formula")
+    func distributionStddev() {
+        let values = [1.0, 2, 3, 4, 5].map { $0 * 1e-3 }
+        let d = LatencyDistribution(seconds: values)
+        #expect(abs(d.standardDeviation - 2.5.squareRoot() * 1e-3) < 1e-12)
+    }
+}
+
+@Suite("records from repeats")
+struct RecordBuildingTests {
+    static let endpoints = MeasurementEndpoints(
+        driver: .userBridge,
+        source: ProbeEndpoint(host: "h1", containerID: "a", name: "a", address: "10.0.0.2"),
+        target: ProbeEndpoint(host: "h2", containerID: "b", name: "b", address: "10.0.0.3"),
+        targetAddress: "10.0.0.3", dnsName: "b")
+
+    @Test("throughput value is the median over repeats; CPU over the threshold flags cpu-bound, CV over the threshold flags noisy")
+    func flags() throws {
+        let one = try IperfReport.parse(try MeasureFixtures.data("iperf3/tcp-1stream.json"))
+        let four = try IperfReport.parse(try MeasureFixtures.data("iperf3/tcp-4streams.json"))
+        let runner = { (cpu: Double, cv: Double) in
+            ThroughputRunner.recordsForTest(options: MeasurementOptions(repeats: 3, cpuBoundPercent: cpu, noisyCoefficientOfVariationPercent: cv))
+        }
+        let quiet = runner(90, 50)([one, one, four], .tcp(streams: 1), Self.endpoints)
+        let record = try #require(quiet.first)
+        #expect(record.value == one.receivedBitsPerSecond)
+        #expect(record.stats.samples == 3)
+        #expect(record.flags.isEmpty)
+        #expect(record.parameters.version == "3.12")
+        #expect(record.source == "h1" && record.target == "h2" && record.unit == "bit/s")
+        let flagged = runner(50, 5)([one, one, four], .tcp(streams: 1), Self.endpoints)
+        #expect(flagged.first?.flags == ["cpu-bound", "noisy"])
+    }
+
+    @Test("UDP gives throughput, loss and jitter records")
+    func udp() throws {
+        let udp = try IperfReport.parse(try MeasureFixtures.data("iperf3/udp-100M.json"))
+        let records = ThroughputRunner.recordsForTest(options: MeasurementOptions())([udp, udp], .udp(rateBitsPerSecond: 1e8), Self.endpoints)
+        #expect(records.map(\.metric) == ["throughput", "loss", "jitter"])
+        #expect(records.map(\.unit) == ["bit/s", "%", "s"])
+        #expect(records[0].parameters.rateBitsPerSecond == 1e8)
+    }
+
+    @Test("overhead against the host network", arguments: [
+        (900.0, 1000.0, "throughput", 10.0), (0.00015, 0.0001, "rtt", 50.0), (2.0, 0.5, "loss", 1.5), (1.0, 0.0, "rtt", nil as Double?),
+    ])
+    func overhead(driver: Double, host: Double, metric: String, expected: Double?) {
+        let value = overheadPercent(driverValue: driver, hostValue: host, metric: metric)
+        if let expected { #expect(abs(value! - expected) < 1e-9) } else { #expect(value == nil) }
+    }
+}
+
+extension ThroughputRunner {
+    /// The pure record building, without a fleet.
+    static func recordsForTest(options: MeasurementOptions) -> ([IperfReport], ThroughputTest, MeasurementEndpoints) -> [MeasurementRecord] {
+        { reports, test, endpoints in
+            ThroughputRunner.buildRecords(from: reports, test: test, endpoints: endpoints, testName: "t", mtu: 1500, options: options)
+        }
+    }
+}
