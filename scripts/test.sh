@@ -25,6 +25,10 @@ trap '"$crossnet" lab down --dir "$LAB_DIR" || true' EXIT
 
 echo "== swift test (unit tests and lab suites)"
 export CROSSNET_INVENTORY="$PWD/$LAB_DIR/inventory.yaml"
-export CROSSNET_MEASURE_DURATION="${CROSSNET_MEASURE_DURATION:-3}"
-export CROSSNET_MEASURE_REPEATS="${CROSSNET_MEASURE_REPEATS:-3}"
+# Short measurements in tests: 1 s per iperf3 run (plus the omitted first second), 2 repeats,
+# star pairs, 100 latency samples. The main job uses the inventory's settings.
+export CROSSNET_MEASURE_DURATION="${CROSSNET_MEASURE_DURATION:-1}"
+export CROSSNET_MEASURE_REPEATS="${CROSSNET_MEASURE_REPEATS:-2}"
+export CROSSNET_MEASURE_PAIRS="${CROSSNET_MEASURE_PAIRS:-star}"
+export CROSSNET_MEASURE_SAMPLES="${CROSSNET_MEASURE_SAMPLES:-100}"
 swift test --no-parallel
