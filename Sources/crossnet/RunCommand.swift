@@ -98,10 +98,19 @@ struct RunCommand: AsyncParsableCommand {
         ]
         let output = OutputCollector(progress: progress)
         output.append("$ " + arguments.joined(separator: " "))
-        let status = try await StreamingCommand.run(
-            arguments, directory: root,
-            environment: ["CROSSNET_INVENTORY": inventoryPath, "CROSSNET_RUN_ID": runID],
-            onLine: { output.line($0) })
+        let follower = EventStreamFollower(path: events, progress: progress)
+        follower.start()
+        let status: Int32
+        do {
+            status = try await StreamingCommand.run(
+                arguments, directory: root,
+                environment: ["CROSSNET_INVENTORY": inventoryPath, "CROSSNET_RUN_ID": runID],
+                onLine: { output.line($0) })
+        } catch {
+            follower.stop()
+            throw error
+        }
+        follower.stop()
         output.append("swift test exited with status \(status)")
 
         progress.begin("reports")

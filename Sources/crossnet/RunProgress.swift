@@ -101,3 +101,79 @@ enum ReportOrderingTime {
         return formatter.string(from: Date())
     }
 }
+
+/// Follows the event stream file while `swift test` writes it (its console output is buffered
+/// when piped) and reports each test case as it starts and each issue as it is recorded.
+final class EventStreamFollower: @unchecked Sendable {
+    private let path: String
+    private let progress: RunProgress
+    private let lock = NSLock()
+    private var stopped = false
+    private var names: [String: String] = [:]
+    private var done = DispatchSemaphore(value: 0)
+
+    init(path: String, progress: RunProgress) {
+        self.path = path
+        self.progress = progress
+    }
+
+    func start() {
+        let thread = Thread { [self] in
+            follow()
+            done.signal()
+        }
+        thread.name = "crossnet.event-follower"
+        thread.start()
+    }
+
+    func stop() {
+        lock.withLock { stopped = true }
+        done.wait()
+    }
+
+    private var isStopped: Bool { lock.withLock { stopped } }
+
+    private func follow() {
+        var handle: FileHandle?
+        var pending = Data()
+        while true {
+            let stopping = isStopped
+            if handle == nil { handle = FileHandle(forReadingAtPath: path) }
+            if let handle {
+                let chunk = handle.availableData
+                pending.append(chunk)
+                while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                    process(line: pending[pending.startIndex..<newline])
+                    pending.removeSubrange(pending.startIndex...newline)
+                }
+            }
+            if stopping { break }
+            Thread.sleep(forTimeInterval: 0.3)
+        }
+        try? handle?.close()
+    }
+
+    private func process(line: Data) {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any],
+            let kind = object["kind"] as? String, let payload = object["payload"] as? [String: Any]
+        else { return }
+        if kind == "test", let id = payload["id"] as? String {
+            names[id] = payload["displayName"] as? String ?? payload["name"] as? String
+            return
+        }
+        guard kind == "event", let event = payload["kind"] as? String, let testID = payload["testID"] as? String else { return }
+        let name = names[testID] ?? testID
+        let argument = ((payload["_testCase"] as? [String: Any])?["displayName"] as? String)
+            .map { $0.replacingOccurrences(of: "\"", with: "") }
+        let label = argument.map { "\(name) (\($0))" } ?? name
+        switch event {
+        case "testCaseStarted": progress.update(label)
+        case "testStarted": progress.update(testID.contains("/") ? label : "suite \(name)")
+        case "issueRecorded":
+            let messages = (payload["messages"] as? [[String: Any]] ?? []).compactMap { $0["text"] as? String }
+            progress.note("✘ \(label): \(messages.joined(separator: " — "))")
+        case "testSkipped": progress.note("⏭ \(label): skipped")
+        default: break
+        }
+    }
+}
