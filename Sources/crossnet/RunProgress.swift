@@ -134,14 +134,18 @@ final class EventStreamFollower: @unchecked Sendable {
     private var isStopped: Bool { lock.withLock { stopped } }
 
     private func follow() {
-        var handle: FileHandle?
+        var fd: Int32 = -1
         var pending = Data()
+        var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
             let stopping = isStopped
-            if handle == nil { handle = FileHandle(forReadingAtPath: path) }
-            if let handle {
-                let chunk = handle.availableData
-                pending.append(chunk)
+            if fd < 0 { fd = open(path, O_RDONLY | O_CLOEXEC) }
+            if fd >= 0 {
+                while true {
+                    let count = read(fd, &buffer, buffer.count)
+                    if count <= 0 { break }
+                    pending.append(contentsOf: buffer[0..<count])
+                }
                 while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
                     process(line: pending[pending.startIndex..<newline])
                     pending.removeSubrange(pending.startIndex...newline)
@@ -150,7 +154,7 @@ final class EventStreamFollower: @unchecked Sendable {
             if stopping { break }
             Thread.sleep(forTimeInterval: 0.3)
         }
-        try? handle?.close()
+        if fd >= 0 { close(fd) }
     }
 
     private func process(line: Data) {
