@@ -121,7 +121,9 @@ struct RunCommand: AsyncParsableCommand {
                 hint: "see \(runFolder)/transcript.log (a build error?)")
         }
         let stream = try EventStreamReader(attachmentsDirectory: attachments).read(path: events)
-        let commit = try? await LocalCommand.run(["git", "-C", root, "rev-parse", "HEAD"], timeout: .seconds(10))
+        // `<sha>-dirty` when the package had uncommitted changes (the suites that ran are not HEAD's).
+        let commit = try? await LocalCommand.run(
+            ["git", "-C", root, "describe", "--always", "--dirty", "--abbrev=40", "--match=NONE"], timeout: .seconds(10))
         let document = ReportBundle.document(
             stream: stream, runID: runID, startedAt: started, finishedAt: Date(),
             gitCommit: commit?.exitStatus == 0 ? commit?.trimmedStdout : nil,

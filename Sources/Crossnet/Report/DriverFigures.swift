@@ -1,7 +1,8 @@
 import Foundation
 
 /// Per-driver headline figures, aggregated over host pairs: the mean of the pairs' values and of
-/// their CI bounds (TCP throughput, the single-stream records when there are any; ICMP/TCP RTT).
+/// their CI bounds (TCP throughput, the single-stream records when there are any; ICMP RTT when
+/// measured, else every RTT record).
 public struct DriverFigures: Sendable {
     public var driver: String
     public var throughput: Double?
@@ -23,7 +24,10 @@ public struct DriverFigures: Sendable {
             var tput = records.filter { $0.metric == "throughput" && $0.protocol == "tcp" }
             let single = tput.filter { ($0.parameters.streams ?? 1) == 1 }
             if !single.isEmpty { tput = single }
-            let rtt = records.filter { $0.metric == "rtt" }
+            // ICMP RTT when there is any (ping between containers); otherwise every RTT record.
+            var rtt = records.filter { $0.metric == "rtt" }
+            let icmp = rtt.filter { $0.protocol == "icmp" }
+            if !icmp.isEmpty { rtt = icmp }
             return DriverFigures(
                 driver: driver,
                 throughput: mean(tput.map(\.value)),

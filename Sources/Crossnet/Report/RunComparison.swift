@@ -158,7 +158,8 @@ public struct RunComparison: Sendable {
     /// A plain-text table of every compared figure and test change.
     public var table: String {
         var lines: [[String]] = [["figure", "stat", "base", "new", "change", "tolerance", "CIs overlap", "verdict"]]
-        for row in rows {
+        // Figures only one run has are counted, not listed one by one.
+        for row in rows where row.verdict != .added && row.verdict != .removed {
             lines.append([
                 row.key.label, row.statistic,
                 row.base.map { ReportFormat.value($0, unit: row.unit) } ?? "—",
@@ -174,7 +175,10 @@ public struct RunComparison: Sendable {
             zip(line, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
                 .trimmingCharacters(in: .whitespaces)
         }.joined(separator: "\n")
-        if rows.isEmpty { text = "no measurements in either run" }
+        if lines.count == 1 { text = rows.isEmpty ? "no measurements in either run" : "no figure present in both runs" }
+        let added = rows.filter { $0.verdict == .added }.count
+        let removed = rows.filter { $0.verdict == .removed }.count
+        if added + removed > 0 { text += "\n(\(added) figure(s) only in NEW, \(removed) only in BASE: not compared)" }
         if !newlyFailing.isEmpty {
             text += "\n\nnewly failing tests (passed in base):"
             for change in newlyFailing { text += "\n  REGRESSION \(change.name)  [\(change.id)]" }
