@@ -75,3 +75,27 @@ struct ReportEventStreamTests {
         #expect(result.tests.isEmpty)
     }
 }
+
+@Suite("Report: measured event stream")
+struct ReportMeasuredStreamTests {
+    @Test("a real measurement suite's measurements.json attachments become records, and the run validates")
+    func measured() async throws {
+        let directory = ReportFixtures.eventStreamDirectory + "/measured-attachments"
+        let stream = try EventStreamReader(attachmentsDirectory: directory).read(path: ReportFixtures.eventStream("measured-host.jsonl"))
+        #expect(!stream.tests.isEmpty)
+        #expect(stream.tests.allSatisfy { $0.status == .passed && $0.driver == "host" })
+        #expect(Set(stream.measurements.map(\.metric)).isSuperset(of: ["throughput", "rtt"]))
+        #expect(stream.measurements.allSatisfy { record in stream.tests.contains { $0.id == record.test } })
+        let document = ReportBundle.document(
+            stream: stream, runID: "measured", startedAt: Date(), finishedAt: Date(), gitCommit: nil, inventoryHash: nil, hosts: [])
+        let folder = try ReportFixtures.temporaryFolder("measured")
+        try ReportBundle(document: document).write(to: folder)
+        let output = try await validateJSON(folder + "/results.json")
+        #expect(output.exitStatus == 0, "\(output.stdoutText)")
+        let xml = try await LocalCommand.run(["xmllint", "--noout", "--schema", ReportFixtures.junitSchema, folder + "/junit.xml"])
+        #expect(xml.exitStatus == 0, "\(xml.stderrText)")
+        let prom = try String(contentsOfFile: folder + "/metrics.prom", encoding: .utf8)
+        #expect(prom.contains("crossnet_throughput_bits_per_second{driver=\"host\""))
+        #expect(prom.contains("crossnet_rtt_seconds{driver=\"host\",protocol=\"icmp\""))
+    }
+}
