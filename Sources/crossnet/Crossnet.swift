@@ -11,7 +11,8 @@ struct CrossnetCommand: AsyncParsableCommand {
         abstract: "Test container networking across hosts, over every Docker network driver.",
         version: CrossnetVersion.current,
         subcommands: [
-            LabCommand.self, CheckCommand.self, ImageCommand.self, CleanCommand.self,
+            LabCommand.self, CheckCommand.self, ImageCommand.self, CleanCommand.self, RunCommand.self,
+            CompareCommand.self,
         ]
     )
 }

@@ -1,0 +1,155 @@
+import CCurl
+import Foundation
+
+/// `metrics.prom`: OpenMetrics text for node_exporter's textfile collector, and a push of the same
+/// figures to a Prometheus Pushgateway.
+public struct PrometheusWriter: Sendable {
+    public init() {}
+
+    /// Metric family name for a record's metric.
+    public static func family(metric: String) -> (name: String, help: String) {
+        switch metric {
+        case "throughput": ("crossnet_throughput_bits_per_second", "Median throughput between two containers.")
+        case "rtt": ("crossnet_rtt_seconds", "Round-trip time between two containers, by quantile.")
+        case "dns": ("crossnet_dns_seconds", "Name resolution time, by quantile.")
+        case "loss": ("crossnet_loss_percent", "Packet loss in percent.")
+        case "jitter": ("crossnet_jitter_seconds", "UDP jitter.")
+        default: ("crossnet_\(sanitize(metric))", "Crossnet measurement \(metric).")
+        }
+    }
+
+    public func render(_ document: ResultsDocument) -> String {
+        var families: [String: (help: String, lines: [String])] = [:]
+        var order: [String] = []
+        func add(_ name: String, _ help: String, _ line: String) {
+            if families[name] == nil { order.append(name); families[name] = (help, []) }
+            families[name]!.lines.append(line)
+        }
+        for record in document.measurements {
+            let (name, help) = Self.family(metric: record.metric)
+            var labels: [(String, String)] = [
+                ("driver", record.driver), ("protocol", record.protocol), ("source", record.source), ("target", record.target),
+            ]
+            if let streams = record.parameters.streams { labels.append(("streams", String(streams))) }
+            if record.metric == "throughput" || record.metric == "loss" || record.metric == "jitter" {
+                add(name, help, "\(name)\(Self.labels(labels)) \(Self.number(record.value))")
+            } else {
+                let quantiles: [(String, Double?)] = [
+                    ("0.5", record.stats.p50 ?? record.value), ("0.9", record.stats.p90), ("0.99", record.stats.p99),
+                    ("0.999", record.stats.p999),
+                ]
+                for (quantile, value) in quantiles {
+                    guard let value else { continue }
+                    add(name, help, "\(name)\(Self.labels(labels + [("quantile", quantile)])) \(Self.number(value))")
+                }
+            }
+        }
+        for test in document.tests where test.status != .skipped {
+            add("crossnet_test_passed", "1 when the test case (a claim about the network) held, 0 when it failed.",
+                "crossnet_test_passed\(Self.labels([("suite", test.suite), ("test", test.displayName), ("driver", test.driver ?? "")])) \(test.status == .passed ? 1 : 0)")
+        }
+        add("crossnet_run_tests", "Test cases of the run by status.", "")
+        families["crossnet_run_tests"]!.lines = ResultsDocument.Test.Status.allCases.map { status in
+            "crossnet_run_tests\(Self.labels([("status", status.rawValue)])) \(document.tests.filter { $0.status == status }.count)"
+        }
+        add("crossnet_run_info", "Run metadata (value is always 1).", "")
+        families["crossnet_run_info"]!.lines = [
+            "crossnet_run_info\(Self.labels([("run", document.run.id), ("version", document.run.crossnetVersion), ("commit", document.run.gitCommit ?? "")])) 1"
+        ]
+        var text = ""
+        for name in order {
+            let family = families[name]!
+            text += "# HELP \(name) \(family.help)\n# TYPE \(name) gauge\n"
+            for line in family.lines { text += line + "\n" }
+        }
+        text += "# EOF\n"
+        return text
+    }
+
+    static func labels(_ pairs: [(String, String)]) -> String {
+        "{" + pairs.map { "\($0.0)=\"\(escape($0.1))\"" }.joined(separator: ",") + "}"
+    }
+
+    static func escape(_ value: String) -> String {
+        value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            .replacingOccurrences(of: "\n", with: "\\n")
+    }
+
+    static func number(_ value: Double) -> String {
+        if value.isNaN { return "NaN" }
+        if value.isInfinite { return value > 0 ? "+Inf" : "-Inf" }
+        if value == value.rounded() && abs(value) < 1e15 { return String(format: "%.0f", value) }
+        return "\(value)"
+    }
+
+    static func sanitize(_ text: String) -> String {
+        String(text.map { $0.isLetter || $0.isNumber || $0 == "_" ? $0 : "_" })
+    }
+}
+
+/// Pushes metrics to a Prometheus Pushgateway over HTTP with libcurl.
+public enum PushgatewayClient {
+    /// The push URL for `base`: `base` itself when it already names a group (`…/metrics/job/…`),
+    /// else `base/metrics/job/crossnet/instance/<instance>`.
+    public static func url(base: String, instance: String) -> String {
+        if base.contains("/metrics/job/") { return base }
+        let trimmed = base.hasSuffix("/") ? String(base.dropLast()) : base
+        let safe = instance.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? instance
+        return "\(trimmed)/metrics/job/crossnet/instance/\(safe)"
+    }
+
+    /// PUTs `body` (Prometheus text format; the OpenMetrics `# EOF` line is dropped) to `url`.
+    ///
+    /// - Returns: the HTTP status.
+    /// - Throws: ``OperationError`` on a transport failure or a non-2xx status.
+    public static func push(_ body: String, to url: String, timeout: Duration = .seconds(30)) async throws -> Int {
+        try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread {
+                continuation.resume(with: Result { try pushBlocking(body, to: url, timeout: timeout) })
+            }
+            thread.name = "crossnet.pushgateway"
+            thread.start()
+        }
+    }
+
+    public static func pushBlocking(_ body: String, to url: String, timeout: Duration = .seconds(30)) throws -> Int {
+        let payload = body.split(separator: "\n", omittingEmptySubsequences: false)
+            .filter { $0 != "# EOF" }.joined(separator: "\n")
+        guard let curl = curl_easy_init() else {
+            throw OperationError(host: "local", operation: "push to \(url)", reason: "curl_easy_init failed")
+        }
+        defer { curl_easy_cleanup(curl) }
+        var headers: UnsafeMutablePointer<curl_slist>? = nil
+        headers = curl_slist_append(headers, "Content-Type: text/plain; version=0.0.4; charset=utf-8")
+        defer { curl_slist_free_all(headers) }
+        var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+        let bytes = Array(payload.utf8)
+        let code: CURLcode = bytes.withUnsafeBufferPointer { buffer in
+            errorBuffer.withUnsafeMutableBufferPointer { errors in
+                _ = crossnet_curl_setopt_string(curl, CURLOPT_URL, url)
+                _ = crossnet_curl_setopt_string(curl, CURLOPT_CUSTOMREQUEST, "PUT")
+                _ = crossnet_curl_setopt_long(curl, CURLOPT_POSTFIELDSIZE, Int(buffer.count))
+                _ = crossnet_curl_setopt_pointer(curl, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: buffer.baseAddress))
+                _ = crossnet_curl_setopt_pointer(curl, CURLOPT_HTTPHEADER, UnsafeMutableRawPointer(headers))
+                _ = crossnet_curl_setopt_long(curl, CURLOPT_TIMEOUT_MS, Int(timeout.components.seconds * 1000))
+                _ = crossnet_curl_setopt_long(curl, CURLOPT_NOSIGNAL, 1)
+                _ = crossnet_curl_setopt_pointer(curl, CURLOPT_ERRORBUFFER, UnsafeMutableRawPointer(errors.baseAddress))
+                _ = crossnet_curl_discard_body(curl)
+                return curl_easy_perform(curl)
+            }
+        }
+        guard code == CURLE_OK else {
+            let detail = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            throw OperationError(
+                host: "local", operation: "push to \(url)",
+                reason: detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail,
+                hint: "is the Pushgateway reachable at that URL?")
+        }
+        var status = 0
+        _ = crossnet_curl_getinfo_long(curl, CURLINFO_RESPONSE_CODE, &status)
+        guard (200..<300).contains(status) else {
+            throw OperationError(host: "local", operation: "push to \(url)", reason: "HTTP \(status)", hint: "check the Pushgateway's log")
+        }
+        return status
+    }
+}

@@ -1,0 +1,183 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Live progress on standard error: on a terminal one line rewritten in place (step, host or
+/// test, elapsed time); otherwise plain timestamped lines.
+final class RunProgress: @unchecked Sendable {
+    private let lock = NSLock()
+    private let isTTY = isatty(STDERR_FILENO) == 1
+    private let started = ContinuousClock.now
+    private var step = "starting"
+    private var detail = ""
+    private var ticker: Thread?
+    private var stopped = false
+
+    init() {
+        if isTTY {
+            let thread = Thread { [weak self] in
+                while let self, !self.isStopped {
+                    self.redraw()
+                    Thread.sleep(forTimeInterval: 0.5)
+                }
+            }
+            thread.name = "crossnet.progress"
+            ticker = thread
+            thread.start()
+        }
+    }
+
+    private var isStopped: Bool { lock.withLock { stopped } }
+
+    /// A new step (`probe image`, `host facts`, `tests`, `reports`).
+    func begin(_ step: String, _ detail: String = "") {
+        lock.withLock {
+            self.step = step
+            self.detail = detail
+        }
+        if isTTY { redraw() } else { log("\(step)\(detail.isEmpty ? "" : ": \(detail)")") }
+    }
+
+    /// What is happening within the step (a host, a test).
+    func update(_ detail: String) {
+        lock.withLock { self.detail = detail }
+        if isTTY { redraw() } else { log("  \(detail)") }
+    }
+
+    /// A line that must stay visible (a failure, a warning).
+    func note(_ line: String) {
+        if isTTY {
+            lock.withLock { write("\r\u{1B}[2K" + line + "\n") }
+            redraw()
+        } else {
+            log(line)
+        }
+    }
+
+    func finish() {
+        lock.withLock {
+            stopped = true
+            if isTTY { write("\r\u{1B}[2K") }
+        }
+    }
+
+    private var elapsed: String {
+        let seconds = Int((ContinuousClock.now - started).components.seconds)
+        return String(format: "%02d:%02d", seconds / 60, seconds % 60)
+    }
+
+    private func redraw() {
+        lock.withLock {
+            guard !stopped else { return }
+            let columns = terminalColumns()
+            var line = "[\(elapsed)] \(step)" + (detail.isEmpty ? "" : " · \(detail)")
+            if line.count > columns - 1 { line = String(line.prefix(max(10, columns - 2))) + "…" }
+            write("\r\u{1B}[2K" + line)
+        }
+    }
+
+    private func log(_ line: String) {
+        let stamp = ReportOrderingTime.now()
+        lock.withLock { write("\(stamp) [\(elapsed)] \(line)\n") }
+    }
+
+    private func write(_ text: String) {
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+
+    private func terminalColumns() -> Int {
+        var size = winsize()
+        if ioctl(STDERR_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
+        return 100
+    }
+}
+
+enum ReportOrderingTime {
+    static func now() -> String {
+        let formatter = DateFormatter()
+        formatter.dateFormat = "HH:mm:ss"
+        return formatter.string(from: Date())
+    }
+}
+
+/// Follows the event stream file while `swift test` writes it (its console output is buffered
+/// when piped) and reports each test case as it starts and each issue as it is recorded.
+final class EventStreamFollower: @unchecked Sendable {
+    private let path: String
+    private let progress: RunProgress
+    private let lock = NSLock()
+    private var stopped = false
+    private var names: [String: String] = [:]
+    private var done = DispatchSemaphore(value: 0)
+
+    init(path: String, progress: RunProgress) {
+        self.path = path
+        self.progress = progress
+    }
+
+    func start() {
+        let thread = Thread { [self] in
+            follow()
+            done.signal()
+        }
+        thread.name = "crossnet.event-follower"
+        thread.start()
+    }
+
+    func stop() {
+        lock.withLock { stopped = true }
+        done.wait()
+    }
+
+    private var isStopped: Bool { lock.withLock { stopped } }
+
+    private func follow() {
+        var fd: Int32 = -1
+        var pending = Data()
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let stopping = isStopped
+            if fd < 0 { fd = open(path, O_RDONLY | O_CLOEXEC) }
+            if fd >= 0 {
+                while true {
+                    let count = read(fd, &buffer, buffer.count)
+                    if count <= 0 { break }
+                    pending.append(contentsOf: buffer[0..<count])
+                }
+                while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                    process(line: pending[pending.startIndex..<newline])
+                    pending.removeSubrange(pending.startIndex...newline)
+                }
+            }
+            if stopping { break }
+            Thread.sleep(forTimeInterval: 0.3)
+        }
+        if fd >= 0 { close(fd) }
+    }
+
+    private func process(line: Data) {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any],
+            let kind = object["kind"] as? String, let payload = object["payload"] as? [String: Any]
+        else { return }
+        if kind == "test", let id = payload["id"] as? String {
+            names[id] = payload["displayName"] as? String ?? payload["name"] as? String
+            return
+        }
+        guard kind == "event", let event = payload["kind"] as? String, let testID = payload["testID"] as? String else { return }
+        let name = names[testID] ?? testID
+        let argument = ((payload["_testCase"] as? [String: Any])?["displayName"] as? String)
+            .map { $0.replacingOccurrences(of: "\"", with: "") }
+        let label = argument.map { "\(name) (\($0))" } ?? name
+        switch event {
+        case "testCaseStarted": progress.update(label)
+        case "testStarted": progress.update(testID.contains("/") ? label : "suite \(name)")
+        case "issueRecorded":
+            let messages = (payload["messages"] as? [[String: Any]] ?? []).compactMap { $0["text"] as? String }
+            progress.note("✘ \(label): \(messages.joined(separator: " — "))")
+        case "testSkipped": progress.note("⏭ \(label): skipped")
+        default: break
+        }
+    }
+}
