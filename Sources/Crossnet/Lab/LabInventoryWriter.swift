@@ -33,6 +33,13 @@ enum LabInventoryWriter {
               overlay:
                 subnet: \(LabAddressPlan.overlaySubnet)
                 swarm_address_pool: \(LabAddressPlan.swarmAddressPool)
+            # All lab hosts share this machine's cores: shorter runs, star pairs and a UDP rate the
+            # machine can carry keep the main job to minutes. Real labs use the defaults (10 s, mesh, 1G).
+            measurement:
+              duration: 5
+              repeats: 3
+              pairs: star
+              udp_rate: 500M
 
             """
         return text
