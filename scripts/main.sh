@@ -7,5 +7,5 @@ bash scripts/install-deps.sh
 export PATH="$PATH:/opt/swift/usr/bin"
 swift build
 # A lab left by a killed run elsewhere on this machine is removed first; a live one is kept.
-.build/debug/crossnet lab down --dir .lab --stale >/dev/null 2>&1 || true
+.build/debug/crossnet lab prune
 exec .build/debug/crossnet run --reports Reports "$@"

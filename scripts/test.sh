@@ -17,7 +17,8 @@ crossnet=.build/debug/crossnet
 
 echo "== virtual lab ($LAB_DIR, $LAB_SUBNET)"
 # A lab left by a killed run (this folder's, or any other whose daemons are gone) is removed first.
-"$crossnet" lab down --dir "$LAB_DIR" --stale
+"$crossnet" lab prune
+"$crossnet" lab down --dir "$LAB_DIR"
 trap '"$crossnet" lab down --dir "$LAB_DIR" || true' EXIT
 "$crossnet" lab up --dir "$LAB_DIR" --hosts 3 --subnet "$LAB_SUBNET"
 "$crossnet" image load --inventory "$LAB_DIR/inventory.yaml"

@@ -8,7 +8,7 @@ struct LabCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lab",
         abstract: "Build, inspect and remove a virtual lab: N network namespaces with real sshd and dockerd.",
-        subcommands: [LabUpCommand.self, LabDownCommand.self, LabStatusCommand.self, LabExecCommand.self]
+        subcommands: [LabUpCommand.self, LabDownCommand.self, LabStatusCommand.self, LabExecCommand.self, LabPruneCommand.self]
     )
 }
 
@@ -58,17 +58,10 @@ struct LabDownCommand: AsyncParsableCommand {
 
     @OptionGroup var directory: LabDirectoryOption
 
-    @Flag(name: .long, help: "Also remove every other Crossnet lab on this machine whose daemons are gone (left by a killed run); live labs are never touched.")
-    var stale = false
-
     func run() async throws {
         CLILogging.bootstrap
         let logger = Logger(label: "crossnet.lab")
         try await withExitCodes {
-            if stale {
-                let cleaned = try await VirtualLab.cleanStale(logger: logger)
-                for id in cleaned { print("removed stale lab \(id)") }
-            }
             try await VirtualLab(directory: directory.dir).down(logger: logger)
             print("lab in \(directory.dir) is down")
             return 0
@@ -113,6 +106,21 @@ struct LabExecCommand: AsyncParsableCommand {
         CLILogging.bootstrap
         try await withExitCodes {
             try await VirtualLab(directory: directory.dir).exec(host: host, command: command)
+        }
+    }
+}
+
+struct LabPruneCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "prune",
+        abstract: "Remove every Crossnet lab on this machine whose daemons are gone (left by a killed run); live labs are kept.")
+
+    func run() async throws {
+        CLILogging.bootstrap
+        try await withExitCodes {
+            let cleaned = try await VirtualLab.cleanStale(logger: Logger(label: "crossnet.lab"))
+            print(cleaned.isEmpty ? "no stale lab" : cleaned.map { "removed stale lab \($0)" }.joined(separator: "\n"))
+            return 0
         }
     }
 }
