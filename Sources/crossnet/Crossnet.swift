@@ -11,7 +11,7 @@ struct CrossnetCommand: AsyncParsableCommand {
         abstract: "Test container networking across hosts, over every Docker network driver.",
         version: CrossnetVersion.current,
         subcommands: [
-            LabCommand.self, CheckCommand.self, ImageCommand.self, CleanCommand.self, RunCommand.self,
+            LabCommand.self, CheckCommand.self, ImageCommand.self, CleanCommand.self, ScheduleCommand.self, RunCommand.self,
             CompareCommand.self,
         ]
     )

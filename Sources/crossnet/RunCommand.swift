@@ -32,6 +32,33 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Push metrics to this Prometheus Pushgateway (base URL or …/metrics/job/NAME).")
     var push: String?
 
+    @Option(name: .long, help: "Seconds per throughput measurement (overrides the inventory's measurement.duration).")
+    var duration: Int?
+
+    @Option(name: .long, help: "Repeats per figure (overrides the inventory's measurement.repeats).")
+    var repeats: Int?
+
+    @Option(name: .long, help: "Host pairs to measure: mesh or star (overrides the inventory's measurement.pairs).")
+    var pairs: String?
+
+    /// Measurement overrides handed to the suites.
+    func measurementEnvironment() throws -> [String: String] {
+        var environment: [String: String] = [:]
+        if let duration {
+            guard (1...3600).contains(duration) else { throw InputError("--duration must be 1…3600 seconds, got \(duration)") }
+            environment["CROSSNET_MEASURE_DURATION"] = String(duration)
+        }
+        if let repeats {
+            guard (1...100).contains(repeats) else { throw InputError("--repeats must be 1…100, got \(repeats)") }
+            environment["CROSSNET_MEASURE_REPEATS"] = String(repeats)
+        }
+        if let pairs {
+            guard PairMode(rawValue: pairs) != nil else { throw InputError("--pairs must be mesh or star, got \"\(pairs)\"") }
+            environment["CROSSNET_MEASURE_PAIRS"] = pairs
+        }
+        return environment
+    }
+
     func run() async throws {
         CLILogging.bootstrap
         try await withExitCodes { try await execute() }
@@ -43,6 +70,7 @@ struct RunCommand: AsyncParsableCommand {
         // Bad input first, before anything starts.
         let baselineDocument = try baseline.map { try ResultsDocument.load(path: $0) }
         guard tolerance >= 0 else { throw InputError("--tolerance must be a percentage ≥ 0") }
+        let measurementEnvironment = try measurementEnvironment()
         if let push, URL(string: push)?.scheme?.hasPrefix("http") != true {
             throw InputError("--push takes an http(s) URL, got \"\(push)\"")
         }
@@ -104,7 +132,7 @@ struct RunCommand: AsyncParsableCommand {
         do {
             status = try await StreamingCommand.run(
                 arguments, directory: root,
-                environment: ["CROSSNET_INVENTORY": inventoryPath, "CROSSNET_RUN_ID": runID],
+                environment: measurementEnvironment.merging(["CROSSNET_INVENTORY": inventoryPath, "CROSSNET_RUN_ID": runID]) { _, fixed in fixed },
                 onLine: { output.line($0) })
         } catch {
             follower.stop()

@@ -36,7 +36,7 @@ enum LabInventoryWriter {
             # All lab hosts share this machine's cores: shorter runs, star pairs and a UDP rate the
             # machine can carry keep the main job to minutes. Real labs use the defaults (10 s, mesh, 1G).
             measurement:
-              duration: 5
+              duration: 2
               repeats: 3
               pairs: star
               udp_rate: 500M

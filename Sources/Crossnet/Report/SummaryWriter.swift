@@ -33,7 +33,9 @@ public struct SummaryWriter: Sendable {
         let measured = figures.filter { $0.throughput != nil || $0.rttP50 != nil }
         if !measured.isEmpty {
             let host = figures.first { $0.driver == DriverID.host.rawValue }
-            md += "\n## Driver comparison\n\nMeans over host pairs; 95% confidence intervals in brackets; overhead relative to the host network.\n\n"
+            md += "\n## Driver comparison\n\nMeans over host pairs; 95% confidence intervals in brackets; overhead relative to the host network. "
+                + "bridge, user-bridge and compose are measured between two containers on one host, so their overhead "
+                + "compares same-host container traffic with host-network traffic between hosts (negative: faster).\n\n"
             md += "| driver | TCP throughput | p50 RTT | p99 RTT | throughput overhead | latency overhead |\n|---|---:|---:|---:|---:|---:|\n"
             for f in measured {
                 let tput = f.throughput.map { ReportFormat.value($0, unit: "bit/s") + (f.throughputCI.map { " [\(ReportFormat.value($0.lowerBound, unit: "bit/s")) … \(ReportFormat.value($0.upperBound, unit: "bit/s"))]" } ?? "") } ?? "—"
