@@ -35,7 +35,9 @@ public struct LatencyRunner: Sendable {
     /// `ping -c N -i 0.01` from the source to the target's address.
     public func pingSamples(_ endpoints: MeasurementEndpoints, count: Int) async throws -> [Double] {
         let total = count + options.warmUpSamples
-        let command = ["ping", "-c", String(total), "-i", "0.01", "-W", "2", "-w", String(total / 50 + 10), endpoints.targetAddress]
+        // No `-w` deadline: the exec's own timeout bounds the run, and the command stays the one a
+        // person would type (`-W 2` only bounds the wait for the last replies).
+        let command = ["ping", "-c", String(total), "-i", "0.01", "-W", "2", endpoints.targetAddress]
         let operation = ProbeShell.display(command, in: endpoints.source)
         let output = try await shell.run(endpoints.source, command, timeout: .seconds(total / 50 + 40))
         let ping = try PingOutput.parse(output.stdoutText, host: endpoints.source.host, operation: operation)
