@@ -59,6 +59,7 @@ struct OverlayDeployer: Sendable {
                 host: host, containerID: containerID, name: "\(Self.serviceName)@\(host)", aliases: [Self.serviceName],
                 address: address, isServiceTask: true))
         }
+        notes.append(try await waitForConvergence(endpoints.filter { !$0.isServiceTask }))
         if !hostsWithoutGatewayBridge.isEmpty {
             // Docker's own bridge for overlay containers: created on a node the first time one runs
             // there, held by the swarm's ingress sandbox, and removable only once the node leaves
@@ -68,6 +69,30 @@ struct OverlayDeployer: Sendable {
                     + "it stays while those hosts are in the swarm")
         }
         return Deployment(driver: .overlay, endpoints: endpoints, networkName: network, notes: notes)
+    }
+
+    /// Swarm spreads overlay peer entries by gossip, which can lag on a loaded machine: waits (at
+    /// most 60 s) until every attachable probe answers a ping from every other one, and says how
+    /// long that took. Traffic that still does not pass after that is left for the suites to
+    /// report.
+    func waitForConvergence(_ probes: [ProbeEndpoint]) async throws -> String {
+        let started = ContinuousClock.now
+        let deadline = started + .seconds(60)
+        var pending = probes.flatMap { source in probes.filter { $0.host != source.host }.map { (source, $0) } }
+        while !pending.isEmpty && ContinuousClock.now < deadline {
+            var still: [(ProbeEndpoint, ProbeEndpoint)] = []
+            for (source, target) in pending {
+                guard let address = target.address else { continue }
+                let output = try await context.fleet.engine(source.host).exec(
+                    source.containerID, ["ping", "-c", "1", "-W", "1", address], timeout: .seconds(10))
+                if !output.succeeded { still.append((source, target)) }
+            }
+            pending = still
+            if !pending.isEmpty { try await Task.sleep(for: .milliseconds(500)) }
+        }
+        let seconds = String(format: "%.1f", (ContinuousClock.now - started).seconds)
+        if pending.isEmpty { return "overlay converged: every probe answered every other host's probe after \(seconds) s" }
+        return "overlay not converged after \(seconds) s: " + pending.map { "\($0.0.host)→\($0.1.host)" }.joined(separator: ", ")
     }
 
     /// `true` when every host has IPVS (needed for service VIPs).
