@@ -193,7 +193,7 @@ extension LocalCommand {
 /// calling thread's mask (Swift runtime threads block most signals) would otherwise be inherited,
 /// and programs that rely on SIGALRM (busybox ping, iperf3 timers) or daemons that pass the mask
 /// on to their own children (dockerd → containerd → containers) would hang. Destroy after use.
-private func cleanSignalAttributes() -> posix_spawnattr_t {
+func cleanSignalAttributes() -> posix_spawnattr_t {
     var attributes = posix_spawnattr_t()
     posix_spawnattr_init(&attributes)
     var emptySet = sigset_t()
@@ -207,7 +207,7 @@ private func cleanSignalAttributes() -> posix_spawnattr_t {
 }
 
 /// Calls `body` with a NULL-terminated C array of C strings.
-private func withCStrings<R>(_ strings: [String], _ body: ([UnsafeMutablePointer<CChar>?]) -> R) -> R {
+func withCStrings<R>(_ strings: [String], _ body: ([UnsafeMutablePointer<CChar>?]) -> R) -> R {
     let pointers = strings.map { strdup($0) } + [nil]
     defer { for pointer in pointers { free(pointer) } }
     return body(pointers)

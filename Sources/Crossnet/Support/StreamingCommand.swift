@@ -55,25 +55,12 @@ public enum StreamingCommand {
         var env = ProcessInfo.processInfo.environment
         for (key, value) in environment { env[key] = value }
         let envStrings = env.map { "\($0.key)=\($0.value)" }
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
+        var attributes = cleanSignalAttributes()
         defer { posix_spawnattr_destroy(&attributes) }
-        var emptySet = sigset_t()
-        sigemptyset(&emptySet)
-        var allSignals = sigset_t()
-        sigfillset(&allSignals)
-        posix_spawnattr_setsigmask(&attributes, &emptySet)
-        posix_spawnattr_setsigdefault(&attributes, &allSignals)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-
         var pid: pid_t = 0
-        let pointers = arguments.map { strdup($0) } + [nil]
-        let envPointers = envStrings.map { strdup($0) } + [nil]
-        defer {
-            for p in pointers { free(p) }
-            for p in envPointers { free(p) }
+        let spawned = withCStrings(arguments) { argv in
+            withCStrings(envStrings) { envp in posix_spawnp(&pid, arguments[0], &actions, &attributes, argv, envp) }
         }
-        let spawned = posix_spawnp(&pid, arguments[0], &actions, &attributes, pointers, envPointers)
         close(fds[1])
         guard spawned == 0 else {
             close(fds[0])
