@@ -22,6 +22,8 @@ public struct MeasurementRecord: Codable, Sendable, Equatable {
     public var parameters: Parameters
     /// `noisy`, `cpu-bound`.
     public var flags: [String]
+    /// Where the two ends sit: across hosts or on one host. `nil` in files written before it existed.
+    public var placement: MeasurementPlacement?
 
     public struct Stats: Codable, Sendable, Equatable {
         public var p50: Double?
@@ -84,7 +86,8 @@ public struct MeasurementRecord: Codable, Sendable, Equatable {
 
     public init(
         test: String, driver: String, metric: String, protocol: String, source: String, target: String, unit: String,
-        value: Double, stats: Stats, parameters: Parameters, flags: [String] = []
+        value: Double, stats: Stats, parameters: Parameters, flags: [String] = [],
+        placement: MeasurementPlacement? = nil
     ) {
         self.test = test
         self.driver = driver
@@ -97,5 +100,16 @@ public struct MeasurementRecord: Codable, Sendable, Equatable {
         self.stats = stats
         self.parameters = parameters
         self.flags = flags
+        self.placement = placement
     }
+}
+
+/// Where a measurement's two ends sit. The driver comparison only compares figures of one
+/// placement: across hosts (`host`, `bridge` through a published port, `overlay`, `macvlan`) or on
+/// one host (`bridge`, `user-bridge`, `compose`, `macvlan`, `overlay`, against the host's loopback).
+public enum MeasurementPlacement: String, Codable, Sendable, CaseIterable {
+    /// Source and target containers on different hosts.
+    case crossHost = "cross-host"
+    /// Source and target on the same host.
+    case sameHost = "same-host"
 }
