@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import Crossnet
+import Crossnet
 
 /// The control plane against every host of the inventory: the checks `crossnet` relies on before
 /// any topology is built.

@@ -1,11 +1,11 @@
 import Foundation
 import Testing
 
-@testable import Crossnet
+import Crossnet
 
 /// Crossnet removes exactly what it created: the user's containers, networks and swarm are left as
 /// they were, and nothing labelled `crossnet.run` survives a run or a `crossnet clean`.
-@Suite("nothing lost", .tags(.lab), .needsInventory, .needsTwoHosts, .serialized)
+@Suite("nothing lost", .tags(.lab), .needsInventory, .needsCrossnetLab, .needsTwoHosts, .serialized)
 struct NothingLostSuite {
     /// What a host has that is not Crossnet's.
     struct HostSnapshot: Equatable {

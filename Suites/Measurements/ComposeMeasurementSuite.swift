@@ -1,10 +1,11 @@
 import Testing
 
-@testable import Crossnet
+import Crossnet
 
-/// Figures for the compose driver (two containers on each host: this driver does not cross hosts).
-@Suite("compose measurements", .tags(.lab, .measure, .compose), .needsInventory, .serialized, .deployed(.compose))
-struct ComposeMeasurementSuite {
+/// Measurements share the driver suite's deployment (one deployment per driver per run).
+extension ComposeSuite {
+    @Suite("compose measurements", .tags(.lab, .measure, .compose), .needsInventory, .serialized)
+    struct Measurements {
     @Test("TCP throughput over compose (1 stream and the inventory's parallel streams) is measured with the configured repeats", arguments: MeasureSupport.throughputPairs(.compose))
     func tcpThroughput(pair: HostPair) async throws {
         try await MeasureSupport.tcpThroughput(.compose, pair)
@@ -24,4 +25,5 @@ struct ComposeMeasurementSuite {
     func dnsTiming(pair: HostPair) async throws {
         try await MeasureSupport.dns(.compose, pair)
     }
+}
 }

@@ -1,10 +1,11 @@
 import Testing
 
-@testable import Crossnet
+import Crossnet
 
-/// Figures for the bridge driver (two containers on each host: this driver does not cross hosts).
-@Suite("bridge measurements", .tags(.lab, .measure, .bridge), .needsInventory, .serialized, .deployed(.bridge))
-struct DefaultBridgeMeasurementSuite {
+/// Measurements share the driver suite's deployment (one deployment per driver per run).
+extension DefaultBridgeSuite {
+    @Suite("bridge measurements", .tags(.lab, .measure, .bridge), .needsInventory, .serialized)
+    struct Measurements {
     @Test("TCP throughput over bridge (1 stream and the inventory's parallel streams) is measured with the configured repeats", arguments: MeasureSupport.throughputPairs(.bridge))
     func tcpThroughput(pair: HostPair) async throws {
         try await MeasureSupport.tcpThroughput(.bridge, pair)
@@ -19,4 +20,5 @@ struct DefaultBridgeMeasurementSuite {
     func latency(pair: HostPair) async throws {
         try await MeasureSupport.latency(.bridge, pair)
     }
+}
 }

@@ -1,10 +1,11 @@
 import Testing
 
-@testable import Crossnet
+import Crossnet
 
-/// Figures for the host driver between hosts, in schedule order.
-@Suite("host measurements", .tags(.lab, .measure, .hostNetwork), .needsInventory, .needsTwoHosts, .serialized, .deployed(.host))
-struct HostNetworkMeasurementSuite {
+/// Measurements share the driver suite's deployment (one deployment per driver per run).
+extension HostNetworkSuite {
+    @Suite("host measurements", .tags(.lab, .measure, .hostNetwork), .needsInventory, .needsTwoHosts, .serialized)
+    struct Measurements {
     @Test("TCP throughput over host (1 stream and the inventory's parallel streams) is measured with the configured repeats", arguments: MeasureSupport.throughputPairs(.host))
     func tcpThroughput(pair: HostPair) async throws {
         try await MeasureSupport.tcpThroughput(.host, pair)
@@ -19,4 +20,5 @@ struct HostNetworkMeasurementSuite {
     func latency(pair: HostPair) async throws {
         try await MeasureSupport.latency(.host, pair)
     }
+}
 }

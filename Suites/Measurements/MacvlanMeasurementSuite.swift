@@ -1,10 +1,11 @@
 import Testing
 
-@testable import Crossnet
+import Crossnet
 
-/// Figures for the macvlan driver between hosts, in schedule order.
-@Suite("macvlan measurements", .tags(.lab, .measure, .macvlan), .needsInventory, .needsMacvlan, .serialized, .deployed(.macvlan))
-struct MacvlanMeasurementSuite {
+/// Measurements share the driver suite's deployment (one deployment per driver per run).
+extension MacvlanSuite {
+    @Suite("macvlan measurements", .tags(.lab, .measure, .macvlan), .needsInventory, .needsMacvlan, .serialized)
+    struct Measurements {
     @Test("TCP throughput over macvlan (1 stream and the inventory's parallel streams) is measured with the configured repeats", arguments: MeasureSupport.throughputPairs(.macvlan))
     func tcpThroughput(pair: HostPair) async throws {
         try await MeasureSupport.tcpThroughput(.macvlan, pair)
@@ -24,4 +25,5 @@ struct MacvlanMeasurementSuite {
     func dnsTiming(pair: HostPair) async throws {
         try await MeasureSupport.dns(.macvlan, pair)
     }
+}
 }

@@ -1,10 +1,11 @@
 import Testing
 
-@testable import Crossnet
+import Crossnet
 
-/// Figures for the overlay driver between hosts, in schedule order.
-@Suite("overlay measurements", .tags(.lab, .measure, .overlay), .needsInventory, .needsTwoHosts, .serialized, .deployed(.overlay))
-struct OverlayMeasurementSuite {
+/// Measurements share the driver suite's deployment (one deployment per driver per run).
+extension OverlaySuite {
+    @Suite("overlay measurements", .tags(.lab, .measure, .overlay), .needsInventory, .needsTwoHosts, .serialized)
+    struct Measurements {
     @Test("TCP throughput over overlay (1 stream and the inventory's parallel streams) is measured with the configured repeats", arguments: MeasureSupport.throughputPairs(.overlay))
     func tcpThroughput(pair: HostPair) async throws {
         try await MeasureSupport.tcpThroughput(.overlay, pair)
@@ -24,4 +25,5 @@ struct OverlayMeasurementSuite {
     func dnsTiming(pair: HostPair) async throws {
         try await MeasureSupport.dns(.overlay, pair)
     }
+}
 }

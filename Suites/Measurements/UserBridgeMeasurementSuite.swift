@@ -1,10 +1,11 @@
 import Testing
 
-@testable import Crossnet
+import Crossnet
 
-/// Figures for the user-bridge driver (two containers on each host: this driver does not cross hosts).
-@Suite("user-bridge measurements", .tags(.lab, .measure, .userBridge), .needsInventory, .serialized, .deployed(.userBridge))
-struct UserBridgeMeasurementSuite {
+/// Measurements share the driver suite's deployment (one deployment per driver per run).
+extension UserBridgeSuite {
+    @Suite("user-bridge measurements", .tags(.lab, .measure, .userBridge), .needsInventory, .serialized)
+    struct Measurements {
     @Test("TCP throughput over user-bridge (1 stream and the inventory's parallel streams) is measured with the configured repeats", arguments: MeasureSupport.throughputPairs(.userBridge))
     func tcpThroughput(pair: HostPair) async throws {
         try await MeasureSupport.tcpThroughput(.userBridge, pair)
@@ -24,4 +25,5 @@ struct UserBridgeMeasurementSuite {
     func dnsTiming(pair: HostPair) async throws {
         try await MeasureSupport.dns(.userBridge, pair)
     }
+}
 }

@@ -1,7 +1,8 @@
 import Foundation
 import Testing
+import _Testing_Foundation
 
-@testable import Crossnet
+import Crossnet
 
 /// The deployment of the suite being run, set by the ``DeployedTrait`` around the suite.
 enum CurrentDeployment {
@@ -29,28 +30,33 @@ struct DeployedTrait: SuiteTrait, TestScoping {
     ) async throws {
         let environment = try await SuiteEnvironment.shared.get()
         let context = RunContext(runID: environment.runID, fleet: environment.fleet, probeImage: environment.image.tag)
-        let deployment: Deployment
+        let driver = driver
         do {
-            deployment = try await TopologyDeployer(context: context).deploy(driver)
-        } catch {
-            await Teardown.run(context)
-            await SuiteEnvironment.shared.flushTranscript()
-            throw error
-        }
-        do {
-            try await CurrentDeployment.$context.withValue(context) {
-                try await CurrentDeployment.$value.withValue(deployment) { try await function() }
+            let deployment = try await TranscriptScope.$current.withValue("\(driver.rawValue) deploy") {
+                try await TopologyDeployer(context: context).deploy(driver)
+            }
+            try await TranscriptScope.$current.withValue(driver.rawValue) {
+                try await CurrentDeployment.$context.withValue(context) {
+                    try await CurrentDeployment.$value.withValue(deployment) { try await function() }
+                }
             }
         } catch {
-            await Teardown.run(context)
-            await SuiteEnvironment.shared.flushTranscript()
+            await Self.tearDown(driver, context)
             throw error
         }
-        let problems = await Teardown.run(context)
-        await SuiteEnvironment.shared.flushTranscript()
+        let problems = await Self.tearDown(driver, context)
         if !problems.isEmpty {
             Issue.record("teardown left problems: \(problems.joined(separator: "; "))")
         }
+    }
+
+    /// Tears down everything the deployment made (also after a failure), recorded as the
+    /// driver's teardown in the transcript.
+    @discardableResult
+    static func tearDown(_ driver: DriverID, _ context: RunContext) async -> [String] {
+        let problems = await TranscriptScope.$current.withValue("\(driver.rawValue) teardown") { await Teardown.run(context) }
+        await SuiteEnvironment.shared.flushTranscript()
+        return problems
     }
 }
 
@@ -64,6 +70,11 @@ extension Trait where Self == ConditionTrait {
     static var needsInventory: Self { .enabled(if: SuiteInventory.isAvailable, SuiteInventory.unavailableReason) }
     static var needsTwoHosts: Self {
         .enabled(if: SuiteInventory.hostNames.count >= 2, "needs at least two hosts in the inventory")
+    }
+    /// Self-tests (tc accuracy, unplugging a host, a simulated user swarm) run only on a virtual
+    /// lab Crossnet made, never against another inventory.
+    static var needsCrossnetLab: Self {
+        .enabled(if: SuiteInventory.isCrossnetLab, "self-test: runs only on a virtual lab made by `crossnet lab up` (inventory marked virtual_lab), never on another inventory")
     }
     static var needsMacvlan: Self {
         .enabled(if: SuiteInventory.hasMacvlan, "the inventory has no macvlan parent interface and ranges for every host")

@@ -13,6 +13,10 @@ public struct Inventory: Sendable, Equatable {
     public var measurement: MeasurementSettings
     /// Limits used to flag results.
     public var thresholds: Thresholds
+    /// The lab id when `crossnet lab up` wrote this inventory (`virtual_lab:`). Self-tests (tc
+    /// accuracy, unplugging a host, simulated user swarms) run only when this names a lab whose
+    /// state file sits next to the inventory (see `VirtualLabOwnership`).
+    public var virtualLab: String?
 
     public init(
         sourcePath: String? = nil, hosts: [HostConfig], network: NetworkSettings = .init(),

@@ -7,7 +7,7 @@ import Yams
 /// message that says what to fix; the CLI maps it to exit code 2. The first problem found stops
 /// loading. See `docs/inventory.md` for the format.
 public enum InventoryLoader {
-    static let rootKeys = ["defaults", "hosts", "network", "measurement", "thresholds"]
+    static let rootKeys = ["defaults", "hosts", "network", "measurement", "thresholds", "virtual_lab"]
     static let defaultsKeys = ["user", "port", "identity", "known_hosts", "docker_socket", "interface"]
     static let hostKeys = [
         "name", "address", "ssh_alias", "port", "user", "identity", "known_hosts", "interface", "docker_socket",
@@ -168,6 +168,9 @@ private struct Context {
         }
         if let node = fields["thresholds"] {
             inventory.thresholds = try thresholds(node)
+        }
+        if let node = fields["virtual_lab"] {
+            inventory.virtualLab = try reader.string(node, key: "virtual_lab", context: "the inventory")
         }
         return inventory
     }

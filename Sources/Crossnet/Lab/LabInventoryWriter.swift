@@ -6,6 +6,9 @@ enum LabInventoryWriter {
         let stamp = ISO8601DateFormatter().string(from: date)
         var text = """
             # Virtual lab \(plan.labID) made by `crossnet lab up` on \(stamp)
+            # `virtual_lab` marks an inventory Crossnet's lab wrote: only then do self-tests run
+            # (tc accuracy, unplugging a host, a simulated user swarm).
+            virtual_lab: \(plan.labID)
             defaults:
               user: root
               port: 22

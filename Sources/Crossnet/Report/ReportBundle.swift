@@ -17,13 +17,14 @@ public struct ReportBundle: Sendable {
     /// Builds a document from an event stream plus run facts.
     public static func document(
         stream: EventStreamReader.Result, runID: String, startedAt: Date, finishedAt: Date,
-        gitCommit: String?, inventoryHash: String?, hosts: [ResultsDocument.Host]
+        gitCommit: String?, inventoryHash: String?, hosts: [ResultsDocument.Host], recorder: RunRecorder? = nil
     ) -> ResultsDocument {
         ResultsDocument(
             run: .init(
                 id: runID, startedAt: ReportOrdering.timestamp(startedAt), finishedAt: ReportOrdering.timestamp(finishedAt),
                 gitCommit: gitCommit, inventoryHash: inventoryHash, hosts: hosts),
-            tests: stream.tests, measurements: stream.measurements)
+            tests: stream.tests, measurements: stream.measurements + (recorder?.measurements ?? []),
+            claims: recorder.map(\.claimResults))
     }
 
     /// Writes every report into `folder` (created if needed) and returns the paths written.

@@ -12,12 +12,19 @@ public struct ResultsDocument: Codable, Sendable, Equatable {
     public var run: Run
     public var tests: [Test]
     public var measurements: [MeasurementRecord]
+    /// Typed claim results (source, target, expected, observed, evidence) as the suites recorded
+    /// them; `nil` in files written before claims were data.
+    public var claims: [ClaimResult]?
 
-    public init(run: Run, tests: [Test], measurements: [MeasurementRecord], schemaVersion: Int = Self.currentSchemaVersion) {
+    public init(
+        run: Run, tests: [Test], measurements: [MeasurementRecord], claims: [ClaimResult]? = nil,
+        schemaVersion: Int = Self.currentSchemaVersion
+    ) {
         self.schemaVersion = schemaVersion
         self.run = run
         self.tests = tests
         self.measurements = measurements
+        self.claims = claims
     }
 
     /// The run: when, what, where.

@@ -1,0 +1,121 @@
+import Crossnet
+import CrossnetSuites
+import Foundation
+import Logging
+
+/// One `crossnet run`: connects once to every host, builds and loads the probe image once, runs
+/// the selected suites in this process, and assembles the results document from the event
+/// stream (test outcomes) and the run's recorder (typed claim results and measurements).
+final class SuiteRun: @unchecked Sendable {
+    let inventory: Inventory
+    let inventoryPath: String
+    let reportsDirectory: String
+    let selection: SwiftTestingEntryPoint.Configuration
+    let progress: RunProgress
+    let logger: Logger
+    let runID = RunContext.newRunID()
+    let recorder = RunRecorder()
+    private(set) var transcriptText = ""
+
+    init(
+        inventory: Inventory, inventoryPath: String, reportsDirectory: String,
+        selection: SwiftTestingEntryPoint.Configuration, progress: RunProgress, logger: Logger
+    ) {
+        self.inventory = inventory
+        self.inventoryPath = inventoryPath
+        self.reportsDirectory = reportsDirectory
+        self.selection = selection
+        self.progress = progress
+        self.logger = logger
+    }
+
+    var runFolder: String { (reportsDirectory as NSString).appendingPathComponent(runID) }
+
+    /// Runs the suites and returns the results document (reports are written by the caller).
+    func execute(sshOptions: SSHOptions) async throws -> ResultsDocument {
+        let started = Date()
+        try FileManager.default.createDirectory(atPath: runFolder, withIntermediateDirectories: true)
+        progress.note("run \(runID) on \(inventory.hosts.count) hosts → \(runFolder)")
+
+        progress.begin("probe image", "building")
+        let image = try await ProbeImage.build(cacheDirectory: ProbeImageLoader.defaultCacheDirectory)
+        progress.update("connecting to \(inventory.hosts.map(\.name).joined(separator: ", "))")
+        let fleet = try await HostFleet.connect(inventory, options: sshOptions, logger: logger)
+        let hosts: [ResultsDocument.Host]
+        let stream: EventStreamReader.Result
+        do {
+            progress.update("loading \(image.tag)")
+            _ = try await TranscriptScope.$current.withValue("probe image") { try await ProbeImageLoader.ensure(image, on: fleet) }
+            hosts = await hostFacts(fleet)
+            stream = try await runSuites(fleet: fleet, image: image)
+        } catch {
+            transcriptText = Self.transcript(fleet.transcript)
+            await fleet.close()
+            throw error
+        }
+        transcriptText = Self.transcript(fleet.transcript)
+        await fleet.close()
+
+        progress.begin("reports")
+        return ReportBundle.document(
+            stream: stream, runID: runID, startedAt: started, finishedAt: Date(), gitCommit: ProcessInfo.processInfo.environment["CROSSNET_GIT_COMMIT"],
+            inventoryHash: SHA256.hex(ofFile: inventoryPath), hosts: hosts, recorder: recorder)
+    }
+
+    /// Kernel, Docker version and CPUs of every host, asked in parallel.
+    private func hostFacts(_ fleet: HostFleet) async -> [ResultsDocument.Host] {
+        progress.begin("host facts")
+        return await withTaskGroup(of: ResultsDocument.Host.self) { group in
+            for host in inventory.hosts {
+                group.addTask {
+                    let info = try? await fleet.engine(host.name).info()
+                    return ResultsDocument.Host(
+                        name: host.name, address: host.address, kernel: info?.kernelVersion,
+                        dockerVersion: info?.serverVersion, cpus: info?.cpuCount)
+                }
+            }
+            var facts: [ResultsDocument.Host] = []
+            for await fact in group { facts.append(fact) }
+            let order = inventory.hosts.map(\.name)
+            return facts.sorted { order.firstIndex(of: $0.name)! < order.firstIndex(of: $1.name)! }
+        }
+    }
+
+    /// Runs the selected suites in this process; the event stream is kept as `events.jsonl`.
+    private func runSuites(fleet: HostFleet, image: ProbeImage) async throws -> EventStreamReader.Result {
+        SuiteHost.install(InProcessRun(inventory: inventory, fleet: fleet, image: image, runID: runID, recorder: recorder))
+        progress.begin("tests")
+        let eventsPath = (runFolder as NSString).appendingPathComponent("events.jsonl")
+        FileManager.default.createFile(atPath: eventsPath, contents: nil)
+        let events = try FileHandle(forWritingTo: URL(fileURLWithPath: eventsPath))
+        defer { try? events.close() }
+        let sink = EventSink(file: events, progress: TestEventProgress(progress: progress))
+        _ = try await SwiftTestingEntryPoint.run(selection) { sink.write($0) }
+        return try EventStreamReader(attachmentsDirectory: nil).read(path: eventsPath)
+    }
+
+    /// The transcript of every remote step, attributed to its driver and phase.
+    static func transcript(_ transcript: Transcript) -> String {
+        transcript.all.map(\.line).joined(separator: "\n") + "\n"
+    }
+}
+
+/// Appends event records to the run's `events.jsonl` and shows progress (thread-safe).
+final class EventSink: @unchecked Sendable {
+    private let lock = NSLock()
+    private let file: FileHandle
+    private let progress: TestEventProgress
+
+    init(file: FileHandle, progress: TestEventProgress) {
+        self.file = file
+        self.progress = progress
+    }
+
+    func write(_ record: Data) {
+        lock.withLock {
+            file.write(record)
+            file.write(Data("\n".utf8))
+        }
+        progress.handle(record)
+    }
+}
