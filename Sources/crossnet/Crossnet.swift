@@ -12,7 +12,7 @@ struct CrossnetCommand: AsyncParsableCommand {
         version: CrossnetVersion.current,
         subcommands: [
             LabCommand.self, CheckCommand.self, ImageCommand.self, CleanCommand.self, ScheduleCommand.self, RunCommand.self,
-            CompareCommand.self,
+            CompareCommand.self, ClaimsCommand.self,
         ]
     )
 }

@@ -52,6 +52,9 @@ public enum ObservedOutcome: Codable, Sendable, Equatable, CustomStringConvertib
             }
             return .reachable
         }
+        if method == .dnsLookup && text.contains("no servers could be reached") {
+            return .unreachable(.nameNotFound)  // no resolver answered: the name does not resolve
+        }
         if timeLimited && (exitStatus == 143 || exitStatus == 124 || exitStatus == 137) { return .unreachable(.timedOut) }
         if text.contains("bad address") || text.contains("nxdomain") || text.contains("can't resolve")
             || text.contains("server can't find") || text.contains("name or service not known") {
@@ -65,6 +68,32 @@ public enum ObservedOutcome: Codable, Sendable, Equatable, CustomStringConvertib
             return .unreachable(.timedOut)
         }
         return .inconclusive("unrecognised result, exit \(exitStatus): \(firstLine(output))")
+    }
+
+    private enum CodingKeys: String, CodingKey { case outcome, reason }
+
+    /// `{"outcome": "reachable"}`, `{"outcome": "unreachable", "reason": "timed out"}`,
+    /// `{"outcome": "inconclusive", "reason": "tool missing: …"}`.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        switch self {
+        case .reachable: try container.encode("reachable", forKey: .outcome)
+        case .unreachable(let reason):
+            try container.encode("unreachable", forKey: .outcome)
+            try container.encode(reason.rawValue, forKey: .reason)
+        case .inconclusive(let why):
+            try container.encode("inconclusive", forKey: .outcome)
+            try container.encode(why, forKey: .reason)
+        }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        switch try container.decode(String.self, forKey: .outcome) {
+        case "reachable": self = .reachable
+        case "unreachable": self = .unreachable(try container.decode(UnreachableReason.self, forKey: .reason))
+        default: self = .inconclusive(try container.decodeIfPresent(String.self, forKey: .reason) ?? "")
+        }
     }
 
     private static func firstLine(_ text: String) -> String {
