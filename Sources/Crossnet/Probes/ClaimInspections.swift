@@ -13,13 +13,17 @@ extension ClaimEvaluator {
             return (ok, "docker network ls --filter label=com.docker.compose.project=\(project)",
                     "networks \(networks), deployment network \(deployment.networkName)")
         case "host.sees-host-stack":
-            let inContainer = try await engine.exec(source.containerID, ["ip", "-o", "-4", "addr"], timeout: .seconds(20))
-            let onHost = try await context.fleet.exec(host, "ip -o -4 addr")
+            // Same network namespace as the host (compared by inode: race-free while other
+            // drivers add bridges), and the host's address among the container's addresses.
+            let inContainer = try await engine.exec(
+                source.containerID, ["sh", "-c", "readlink /proc/self/ns/net; ip -o -4 addr"], timeout: .seconds(20))
+            let onHost = try await context.fleet.exec(host, "readlink /proc/self/ns/net")
             let address = context.fleet.config(host).address
-            let ok = inContainer.stdoutText.contains(" \(address)/")
-                && Self.interfaceNames(inContainer.stdoutText) == Self.interfaceNames(onHost.stdoutText)
-            return (ok, "docker exec \(source.name) ip -o -4 addr; ip -o -4 addr (host)",
-                    "container: \(Self.interfaceNames(inContainer.stdoutText).sorted()), host: \(Self.interfaceNames(onHost.stdoutText).sorted()), address \(address) seen: \(inContainer.stdoutText.contains(" \(address)/"))")
+            let containerNamespace = inContainer.stdoutText.split(separator: "\n").first.map(String.init) ?? ""
+            let sameNamespace = !containerNamespace.isEmpty && containerNamespace == onHost.trimmedStdout
+            let seesAddress = inContainer.stdoutText.contains(" \(address)/")
+            return (sameNamespace && seesAddress, "docker exec \(source.name) sh -c 'readlink /proc/self/ns/net; ip -o -4 addr'; readlink /proc/self/ns/net (host)",
+                    "container netns \(containerNamespace), host netns \(onHost.trimmedStdout), host address \(address) seen: \(seesAddress), interfaces \(Self.interfaceNames(inContainer.stdoutText).sorted())")
         case "none.loopback-only":
             let links = try await engine.exec(source.containerID, ["ip", "-o", "link"], timeout: .seconds(20))
             let routes = try await engine.exec(source.containerID, ["ip", "-4", "route"], timeout: .seconds(20))

@@ -39,11 +39,8 @@ public struct ReportBundle: Sendable {
             ("metrics.prom", Data(PrometheusWriter().render(document).utf8)),
         ]
         if let transcript {
-            var text = transcript
-            for test in document.tests where test.transcript != nil {
-                text += "\n===== \(test.suite) — \(test.displayName) [\(test.status.rawValue)] =====\n" + test.transcript!
-            }
-            contents.append(("transcript.log", Data(text.utf8)))
+            // Every remote step of the run in order, each attributed to its driver and phase.
+            contents.append(("transcript.log", Data(transcript.utf8)))
         }
         var written: [String] = []
         for (name, data) in contents {

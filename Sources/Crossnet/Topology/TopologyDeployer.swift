@@ -48,6 +48,21 @@ public struct TopologyDeployer: Sendable {
         return ProbeEndpoint(host: host, containerID: id, name: name, aliases: aliases, address: address)
     }
 
+    /// Runs `body` on every host at once and returns the endpoints in host order; the first
+    /// error is thrown after every host has finished (what was created is in the ledger).
+    func onEachHost(_ hosts: [String], _ body: @escaping @Sendable (String) async throws -> [ProbeEndpoint]) async throws -> [ProbeEndpoint] {
+        try await withThrowingTaskGroup(of: (Int, Result<[ProbeEndpoint], any Error>).self) { group in
+            for (index, host) in hosts.enumerated() {
+                group.addTask {
+                    do { return (index, .success(try await body(host))) } catch { return (index, .failure(error)) }
+                }
+            }
+            var results: [(Int, Result<[ProbeEndpoint], any Error>)] = []
+            for try await result in group { results.append(result) }
+            return try results.sorted { $0.0 < $1.0 }.flatMap { try $0.1.get() }
+        }
+    }
+
     /// Creates a network on `host` and records it.
     func createNetwork(host: String, _ spec: NetworkSpec) async throws {
         let id = try await fleet.engine(host).createNetwork(spec)
@@ -55,25 +70,27 @@ public struct TopologyDeployer: Sendable {
     }
 
     func deployBridge(hosts: [String]) async throws -> Deployment {
-        var endpoints: [ProbeEndpoint] = []
-        for host in hosts {
+        let endpoints = try await onEachHost(hosts) { host in
+            var endpoints: [ProbeEndpoint] = []
             for role in ["a", "b"] {
                 endpoints.append(try await startProbe(
                     host: host, name: context.name("br-\(host)-\(role)"), network: "bridge", driver: .bridge))
             }
+            return endpoints
         }
         return Deployment(driver: .bridge, endpoints: endpoints, networkName: "bridge")
     }
 
     func deployUserBridge(hosts: [String]) async throws -> Deployment {
         let network = context.name("ub")
-        var endpoints: [ProbeEndpoint] = []
-        for host in hosts {
+        let endpoints = try await onEachHost(hosts) { host in
             try await createNetwork(host: host, NetworkSpec(name: network, driver: "bridge", labels: context.labels()))
+            var endpoints: [ProbeEndpoint] = []
             for role in ["a", "b"] {
                 endpoints.append(try await startProbe(
                     host: host, name: context.name("ub-\(host)-\(role)"), network: network, driver: .userBridge))
             }
+            return endpoints
         }
         return Deployment(driver: .userBridge, endpoints: endpoints, networkName: network)
     }
@@ -86,14 +103,14 @@ public struct TopologyDeployer: Sendable {
     func deployCompose(hosts: [String]) async throws -> Deployment {
         let project = composeProject
         let network = "\(project)_default"
-        var endpoints: [ProbeEndpoint] = []
-        for host in hosts {
+        let endpoints = try await onEachHost(hosts) { host in
             try await createNetwork(host: host, NetworkSpec(
                 name: network, driver: "bridge",
                 labels: context.labels([
                     "com.docker.compose.project": project, "com.docker.compose.network": "default",
                     "com.docker.compose.version": "crossnet",
                 ])))
+            var endpoints: [ProbeEndpoint] = []
             for service in ["web", "client"] {
                 let name = "\(project)-\(service)-1"
                 endpoints.append(try await startProbe(
@@ -104,24 +121,23 @@ public struct TopologyDeployer: Sendable {
                     ],
                     driver: .compose))
             }
+            return endpoints
         }
         return Deployment(driver: .compose, endpoints: endpoints, networkName: network)
     }
 
     func deployHostNetwork(hosts: [String]) async throws -> Deployment {
-        var endpoints: [ProbeEndpoint] = []
-        for host in hosts {
-            endpoints.append(try await startProbe(
+        let endpoints = try await onEachHost(hosts) { host in
+            [try await startProbe(
                 host: host, name: context.name("host-\(host)"), network: "host", driver: .host,
-                port: ProbeCommand.hostNetworkHTTPPort))
+                port: ProbeCommand.hostNetworkHTTPPort)]
         }
         return Deployment(driver: .host, endpoints: endpoints, networkName: "host")
     }
 
     func deployNone(hosts: [String]) async throws -> Deployment {
-        var endpoints: [ProbeEndpoint] = []
-        for host in hosts {
-            endpoints.append(try await startProbe(host: host, name: context.name("none-\(host)"), network: "none", driver: .none))
+        let endpoints = try await onEachHost(hosts) { host in
+            [try await startProbe(host: host, name: context.name("none-\(host)"), network: "none", driver: .none)]
         }
         return Deployment(driver: .none, endpoints: endpoints, networkName: "none")
     }
@@ -131,8 +147,8 @@ public struct TopologyDeployer: Sendable {
             throw InputError(file: fleet.inventory.sourcePath, "the inventory has no network.macvlan section: macvlan cannot be deployed")
         }
         let network = context.name("mvl")
-        var endpoints: [ProbeEndpoint] = []
-        for host in hosts {
+        let fleet = fleet
+        let endpoints = try await onEachHost(hosts) { host in
             let config = fleet.config(host)
             guard let parent = config.interface else {
                 throw InputError(file: fleet.inventory.sourcePath, "host \(host) has no `interface` (macvlan parent) in the inventory")
@@ -143,7 +159,7 @@ public struct TopologyDeployer: Sendable {
             try await createNetwork(host: host, NetworkSpec(
                 name: network, driver: "macvlan", labels: context.labels(), subnet: settings.subnet,
                 gateway: settings.gateway, ipRange: range, options: ["parent": parent, "macvlan_mode": "bridge"]))
-            endpoints.append(try await startProbe(host: host, name: context.name("mvl-\(host)"), network: network, driver: .macvlan))
+            return [try await startProbe(host: host, name: context.name("mvl-\(host)"), network: network, driver: .macvlan)]
         }
         return Deployment(driver: .macvlan, endpoints: endpoints, networkName: network)
     }
