@@ -8,32 +8,61 @@ public enum Teardown {
     @discardableResult
     public static func run(_ context: RunContext) async -> [String] {
         var problems: [String] = []
-        let fleet = context.fleet
-        for resource in context.ledger.drainNewestFirst() {
-            let engine = fleet.engine(resource.host)
-            do {
-                switch resource.kind {
-                case .container:
-                    try await engine.removeContainer(resource.id)
-                case .service:
-                    try await engine.removeService(resource.id)
-                    try await waitForServiceContainersGone(resource.id, context: context, fleet: fleet)
-                case .network:
-                    try await removeNetworkRetrying(resource.id, engine: engine)
-                    try await waitForNetworkGoneEverywhere(resource.id, fleet: fleet)
-                case .swarm:
-                    try await leaveSwarm(manager: resource.host, context: context)
-                    for host in await context.swarm.gatewayBridgesToRemove() {
-                        try await removeNetworkRetrying("docker_gwbridge", engine: fleet.engine(host))
-                    }
-                    await context.swarm.reset()
+        // Consecutive containers (or consecutive networks) do not depend on each other: each such
+        // batch is removed on every host at once; batches keep the newest-first order.
+        for batch in batches(context.ledger.drainNewestFirst()) {
+            problems += await withTaskGroup(of: String?.self) { group in
+                for resource in batch {
+                    group.addTask { await remove(resource, context: context) }
                 }
-            } catch {
-                problems.append("\(resource.host): removing \(resource.kind.rawValue) \(resource.id.prefix(12)): \(error)")
-                context.logger.warning("teardown problem", metadata: ["host": "\(resource.host)", "error": "\(error)"])
+                var found: [String] = []
+                for await problem in group { if let problem { found.append(problem) } }
+                return found
             }
         }
         return problems
+    }
+
+    /// Runs of resources that may be removed concurrently: consecutive containers, or
+    /// consecutive networks; services and swarms stand alone.
+    static func batches(_ resources: [CreatedResource]) -> [[CreatedResource]] {
+        var batches: [[CreatedResource]] = []
+        for resource in resources {
+            if let last = batches.last?.last, last.kind == resource.kind, resource.kind == .container || resource.kind == .network {
+                batches[batches.count - 1].append(resource)
+            } else {
+                batches.append([resource])
+            }
+        }
+        return batches
+    }
+
+    /// Removes one resource; returns the problem, if any, naming the host.
+    static func remove(_ resource: CreatedResource, context: RunContext) async -> String? {
+        let fleet = context.fleet
+        let engine = fleet.engine(resource.host)
+        do {
+            switch resource.kind {
+            case .container:
+                try await engine.removeContainer(resource.id)
+            case .service:
+                try await engine.removeService(resource.id)
+                try await waitForServiceContainersGone(resource.id, context: context, fleet: fleet)
+            case .network:
+                try await removeNetworkRetrying(resource.id, engine: engine)
+                try await waitForNetworkGoneEverywhere(resource.id, fleet: fleet)
+            case .swarm:
+                try await leaveSwarm(manager: resource.host, context: context)
+                for host in await context.swarm.gatewayBridgesToRemove() {
+                    try await removeNetworkRetrying("docker_gwbridge", engine: fleet.engine(host))
+                }
+                await context.swarm.reset()
+            }
+            return nil
+        } catch {
+            context.logger.warning("teardown problem", metadata: ["host": "\(resource.host)", "error": "\(error)"])
+            return "\(resource.host): removing \(resource.kind.rawValue) \(resource.id.prefix(12)): \(error)"
+        }
     }
 
     /// Service task containers linger a moment after `service rm`; the network cannot go before them.
