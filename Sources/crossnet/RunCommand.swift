@@ -108,7 +108,8 @@ struct RunCommand: AsyncParsableCommand {
                 progress.update(host.name)
                 let info = try? await fleet.engine(host.name).info()
                 hosts.append(.init(name: host.name, address: host.address, kernel: info?.kernelVersion,
-                                   dockerVersion: info?.serverVersion, cpus: info?.cpuCount))
+                                   dockerVersion: info?.serverVersion, cpus: info?.cpuCount,
+                                   apiVersion: fleet.apiVersion(host.name)?.description))
             }
         } catch {
             await fleet.close()
