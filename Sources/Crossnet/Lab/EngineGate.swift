@@ -289,9 +289,18 @@ struct GateHead {
             }
     }
 
+    /// Replaces the field in place (keeping the order of the head), or appends it.
     mutating func set(_ name: String, _ value: String) {
+        let index = lines.indices.dropFirst().first { index in
+            guard let colon = lines[index].firstIndex(of: ":") else { return false }
+            return lines[index][..<colon].lowercased() == name.lowercased()
+        }
         remove(name)
-        lines.append("\(name): \(value)")
+        if let index, index <= lines.count {
+            lines.insert("\(name): \(value)", at: index)
+        } else {
+            lines.append("\(name): \(value)")
+        }
     }
 
     var data: Data { Data((lines.joined(separator: "\r\n") + "\r\n\r\n").utf8) }
