@@ -65,7 +65,7 @@ struct HostileEngineTests {
     let logger = Logger(label: "crossnet.test.hostile")
 
     /// Runs `body` with an engine on the hostile server (API pinned to 1.41: paths are `/v1.41/…`).
-    private func withHostileEngine(_ body: (DockerEngine, SSHSession) async throws -> Void) async throws {
+    private func withHostileEngine(_ body: (DockerEngine, SSHSession, String) async throws -> Void) async throws {
         let server = try #require(TestSSHServer.current, "test sshd not running")
         let socketPath = server.path("hostile.sock")
         let python = try #require(
@@ -80,7 +80,7 @@ struct HostileEngineTests {
             try await session.openUnixSocketChannel(path: socketPath, timeout: .seconds(5))
         }
         do {
-            try await body(engine, session)
+            try await body(engine, session, socketPath)
         } catch {
             await session.close()
             throw error
@@ -105,7 +105,7 @@ struct HostileEngineTests {
 
     @Test("each kind of hostile answer ends in a typed error naming the host and the request; the session stays usable")
     func hostileAnswers() async throws {
-        try await withHostileEngine { engine, session in
+        try await withHostileEngine { engine, session, _ in
             let ok = try await engine.call("GET", "/ok", cli: "GET ok")
             #expect(String(decoding: ok.body, as: UTF8.self) == #"{"a":1}"#)
             await expectRefused(engine, "huge-header", .lineTooLong)
@@ -122,14 +122,11 @@ struct HostileEngineTests {
 
     @Test("an endless streamed body stops at the streaming cap")
     func endlessStream() async throws {
-        try await withHostileEngine { _, session in
-            let server = try #require(TestSSHServer.current)
+        try await withHostileEngine { _, session, socket in
             let limits = HTTPLimits(
                 maxLineBytes: 16 * 1024, maxHeaderCount: 100, maxInterimResponses: 8, maxBodyBytes: 1 << 20,
                 maxStreamedBodyBytes: 8 << 20)
-            let socket = try #require(
-                (try FileManager.default.contentsOfDirectory(atPath: server.directory)).first { $0.hasSuffix("hostile.sock") })
-            let channel = try await session.openUnixSocketChannel(path: server.directory + "/" + socket, timeout: .seconds(5))
+            let channel = try await session.openUnixSocketChannel(path: socket, timeout: .seconds(5))
             var received = 0
             do {
                 _ = try await HTTPClient(host: "hostile", limits: limits).stream(
@@ -148,7 +145,7 @@ struct HostileEngineTests {
 
     @Test("a server that sends a byte every 50 s, or every 0.2 s, is given up at the request's deadline", arguments: ["drip", "drip-fast"])
     func slowDrip(path: String) async throws {
-        try await withHostileEngine { engine, _ in
+        try await withHostileEngine { engine, _, _ in
             let deadline = Duration.seconds(3)
             let clock = ContinuousClock()
             let started = clock.now
