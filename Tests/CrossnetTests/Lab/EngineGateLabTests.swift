@@ -47,6 +47,18 @@ struct EngineGateLabTests {
         try await gate.removeNetwork(network)
         #expect(try await gate.networks(label: "crossnet.test=gate").isEmpty)
 
+        // `docker load` through the gate: saved by the host's CLI on dockerd's socket, removed and
+        // loaded back through the gate.
+        let archive = lab.directory + "/busybox.tar"
+        let saved = try await LocalCommand.run(
+            try VirtualLab(directory: lab.directory).execArguments(host: "h1", command: ["docker", "save", "-o", archive, image]),
+            timeout: .seconds(60))
+        #expect(saved.succeeded, "\(saved.stderrText)")
+        try await gate.removeImage(image)
+        #expect(try await gate.inspectImage(image) == nil)
+        try await gate.loadImage(archive: URL(fileURLWithPath: archive), timeout: .seconds(60))
+        #expect(try await gate.inspectImage(image) != nil)
+
         // The same host's real dockerd, over the same SSH session.
         let real = DockerEngine(host: "h1") { [session = lab.fleet.session("h1"), socket = lab.daemonSocket] in
             try await session.openUnixSocketChannel(path: socket, timeout: .seconds(10))
