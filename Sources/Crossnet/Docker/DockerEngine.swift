@@ -46,6 +46,11 @@ public struct DockerEngine: Sendable {
     ///   Engine does not answer `GET /version`.
     public func apiVersion() async throws -> EngineAPIVersion {
         if let current = api.current { return current }
+        return try await api.resolve { [self] in try await negotiate() }
+    }
+
+    /// Asks the Engine for its range (unversioned `GET /version`) and chooses.
+    private func negotiate() async throws -> EngineAPIVersion {
         struct Range: Decodable {
             var apiVersion: String
             var minAPIVersion: String?

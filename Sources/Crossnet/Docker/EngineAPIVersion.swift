@@ -105,6 +105,7 @@ public final class EngineAPISelection: @unchecked Sendable {
     private let lock = NSLock()
     private var chosen: EngineAPIVersion?
     private var engineRange: EngineAPIRange?
+    private var inFlight: Task<EngineAPIVersion, any Error>?
 
     /// Negotiate on the first call: the highest version in both the Engine's range and `supported`.
     public init(supported: EngineAPIRange = .crossnet) {
@@ -122,6 +123,24 @@ public final class EngineAPISelection: @unchecked Sendable {
 
     /// The Engine's range as it reported it, `nil` until negotiated (or when pinned).
     public var engine: EngineAPIRange? { lock.withLock { engineRange } }
+
+    /// The chosen version, running `negotiate` once when there is none yet: calls that arrive
+    /// while it runs wait for the same answer. A failure is not kept (the next call asks again).
+    func resolve(_ negotiate: @escaping @Sendable () async throws -> EngineAPIVersion) async throws -> EngineAPIVersion {
+        let task: Task<EngineAPIVersion, any Error> = lock.withLock {
+            if let chosen { return Task { chosen } }
+            if let inFlight { return inFlight }
+            let task = Task { try await negotiate() }
+            inFlight = task
+            return task
+        }
+        do {
+            return try await task.value
+        } catch {
+            lock.withLock { if inFlight == task { inFlight = nil } }
+            throw error
+        }
+    }
 
     /// Picks the version for an Engine reporting `engineRange`, and keeps it.
     /// - Throws: ``EngineAPIVersionMismatch`` when the ranges do not meet.

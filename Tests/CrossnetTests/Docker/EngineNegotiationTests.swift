@@ -73,6 +73,20 @@ struct EngineNegotiationTests {
         #expect(connector.streams.count == 2)
     }
 
+    @Test("calls that start together share one negotiation")
+    func concurrentFirstCalls() async throws {
+        let version = try EngineFixtures.data("wire-version.http")
+        let networks = try EngineFixtures.data("wire-networks.http")
+        let connector = FixtureConnector([version] + Array(repeating: networks, count: 8))
+        let engine = DockerEngine(host: "h1") { try connector.next() }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<8 { group.addTask { _ = try await engine.allNetworks() } }
+            try await group.waitForAll()
+        }
+        #expect(connector.streams.filter { $0.requestHead.hasPrefix("GET /version ") }.count == 1)
+        #expect(connector.streams.filter { $0.requestHead.hasPrefix("GET /v1.41/networks ") }.count == 8)
+    }
+
     @Test("the image-load stream reports errorDetail (API 1.48+) as well as the older error field")
     func loadErrorDetail() async throws {
         let archive = URL(fileURLWithPath: NSTemporaryDirectory() + "crossnet-load-\(UUID().uuidString).tar")
