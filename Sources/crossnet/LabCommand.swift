@@ -8,7 +8,10 @@ struct LabCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lab",
         abstract: "Build, inspect and remove a virtual lab: N network namespaces with real sshd and dockerd.",
-        subcommands: [LabUpCommand.self, LabDownCommand.self, LabStatusCommand.self, LabExecCommand.self, LabPruneCommand.self]
+        subcommands: [
+            LabUpCommand.self, LabDownCommand.self, LabStatusCommand.self, LabExecCommand.self, LabPruneCommand.self,
+            LabEngineGateCommand.self,
+        ]
     )
 }
 
@@ -27,6 +30,15 @@ struct LabUpCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Lab subnet (IPv4 CIDR); the bridge takes its first address.")
     var subnet: String = "198.18.0.0/24"
 
+    @Option(
+        name: .long,
+        help: """
+            What each host's Engine looks like: dockerd (Debian's 20.10, API 1.41) or docker29 (the same \
+            dockerd behind a test double that imitates Docker 29's documented API versioning: API 1.52, \
+            refuses clients below 1.44).
+            """)
+    var engine: LabEngine = .dockerd
+
     @OptionGroup var directory: LabDirectoryOption
 
     func run() async throws {
@@ -35,8 +47,9 @@ struct LabUpCommand: AsyncParsableCommand {
         try await withExitCodes {
             let lab = VirtualLab(directory: directory.dir)
             do {
-                let description = try await lab.up(hostCount: hosts, subnet: subnet, logger: logger)
-                print("lab \(description.id) up: \(description.hosts.count) hosts on \(description.subnet)")
+                let description = try await lab.up(hostCount: hosts, subnet: subnet, engine: engine, logger: logger)
+                print("lab \(description.id) up: \(description.hosts.count) hosts on \(description.subnet)"
+                    + (engine == .docker29 ? ", each Engine behind a Docker 29 test double" : ""))
                 for host in description.hosts { print("  \(host.name)  \(host.address)") }
                 print("inventory: \(description.inventoryPath)")
                 // The probe image goes onto the lab hosts the way it goes onto real ones: over SSH.

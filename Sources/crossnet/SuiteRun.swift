@@ -71,7 +71,8 @@ final class SuiteRun: @unchecked Sendable {
                     let info = try? await fleet.engine(host.name).info()
                     return ResultsDocument.Host(
                         name: host.name, address: host.address, kernel: info?.kernelVersion,
-                        dockerVersion: info?.serverVersion, cpus: info?.cpuCount)
+                        dockerVersion: info?.serverVersion, cpus: info?.cpuCount,
+                        apiVersion: fleet.apiVersion(host.name)?.description)
                 }
             }
             var facts: [ResultsDocument.Host] = []

@@ -132,13 +132,15 @@ public struct NetworkSpec: Sendable, Equatable {
         return parts.joined(separator: " ")
     }
 
-    var createBody: CreateBody {
+    /// The `POST /networks/create` body for API `version`: `CheckDuplicate` only below 1.44,
+    /// where it is deprecated (daemons that speak 1.44 always refuse a duplicate name).
+    func createBody(for version: EngineAPIVersion) -> CreateBody {
         let ipam: CreateBody.IPAM? = subnet.map {
             CreateBody.IPAM(config: [.init(subnet: $0, gateway: gateway, ipRange: ipRange)])
         }
         return CreateBody(
-            name: name, driver: driver, labels: labels, attachable: attachable, checkDuplicate: true,
-            ipam: ipam, options: options)
+            name: name, driver: driver, labels: labels, attachable: attachable,
+            checkDuplicate: version < EngineAPIVersion(1, 44) ? true : nil, ipam: ipam, options: options)
     }
 
     struct CreateBody: Encodable {
@@ -146,7 +148,7 @@ public struct NetworkSpec: Sendable, Equatable {
         var driver: String
         var labels: [String: String]
         var attachable: Bool
-        var checkDuplicate: Bool
+        var checkDuplicate: Bool?
         var ipam: IPAM?
         var options: [String: String]
         struct IPAM: Encodable {

@@ -9,6 +9,8 @@ public final class HostFleet: Sendable {
     public let logger: Logger
     let pool: SSHConnectionPool
     let sessions: [String: SSHSession]
+    /// Each host's Engine API version, negotiated on its first Engine call.
+    let apiSelections: [String: EngineAPISelection]
 
     private init(inventory: Inventory, transcript: Transcript, logger: Logger, pool: SSHConnectionPool, sessions: [String: SSHSession]) {
         self.inventory = inventory
@@ -16,6 +18,7 @@ public final class HostFleet: Sendable {
         self.logger = logger
         self.pool = pool
         self.sessions = sessions
+        self.apiSelections = Dictionary(uniqueKeysWithValues: inventory.hosts.map { ($0.name, EngineAPISelection()) })
     }
 
     /// Connects to every host of `inventory` in parallel.
@@ -50,9 +53,15 @@ public final class HostFleet: Sendable {
     public func engine(_ host: String) -> DockerEngine {
         let session = session(host)
         let socket = config(host).dockerSocket
-        return DockerEngine(host: host, transcript: transcript) {
+        return DockerEngine(host: host, transcript: transcript, api: apiSelections[host] ?? EngineAPISelection()) {
             try await session.openUnixSocketChannel(path: socket, timeout: .seconds(30))
         }
+    }
+
+    /// The Engine API version negotiated with `host`, `nil` before its first Engine call (for
+    /// the report: `ResultsDocument.Host.apiVersion`).
+    public func apiVersion(_ host: String) -> EngineAPIVersion? {
+        apiSelections[host]?.current
     }
 
     /// Runs a shell command on `host` over SSH, recorded in the transcript.

@@ -51,7 +51,7 @@ extension VirtualLab {
                 MaxStartups 100:30:200
                 UseDNS no
                 PrintMotd no
-                SetEnv DOCKER_HOST=unix://\(folder)/docker.sock
+                SetEnv DOCKER_HOST=unix://\(state.hosts[index].engineSocket)
                 Subsystem sftp /usr/lib/openssh/sftp-server
 
                 """
@@ -115,15 +115,7 @@ extension VirtualLab {
                 "--host", "unix://\(host.dockerSocket)", "--default-address-pool", Self.dockerAddressPool,
                 "--dns", gateway, "--log-level", "warn",
             ]
-        // Detached (own session, no pipes held) so it outlives this process. Every inherited
-        // descriptor above 2 is closed first: Foundation's Process learns that a child exited from
-        // a descriptor the child inherits, and dockerd would otherwise keep it open forever.
-        let script = """
-            for fd in /proc/$$/fd/*; do fd=${fd##*/}; [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done 2>/dev/null
-            exec setsid -f "$@" >>"$CROSSNET_LAB_LOG" 2>&1 </dev/null
-            """
-        try await shell.run(
-            step, ["bash", "-c", script, "bash"] + arguments, environment: ["CROSSNET_LAB_LOG": log])
+        try await startDetached(step: step, arguments: arguments, log: log, shell: shell)
         let started = ContinuousClock.now
         var pid: Int32?
         while ContinuousClock.now - started < Self.dockerdDeadline {
@@ -148,6 +140,71 @@ extension VirtualLab {
             reason: "dockerd did not answer on \(host.dockerSocket) within \(Self.dockerdDeadline); "
                 + "last lines of \(log):\n\(tail(log, lines: 15))",
             hint: "fix the cause shown in the log, then `crossnet lab down` and `lab up` again")
+    }
+
+    /// Starts `arguments` detached (own session, no pipes held) so it outlives this process, its
+    /// output appended to `log`. Every inherited descriptor above 2 is closed first: Foundation's
+    /// Process learns that a child exited from a descriptor the child inherits, and a daemon would
+    /// otherwise keep it open forever.
+    func startDetached(step: String, arguments: [String], log: String, shell: LabShell) async throws {
+        let script = """
+            for fd in /proc/$$/fd/*; do fd=${fd##*/}; [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done 2>/dev/null
+            exec setsid -f "$@" >>"$CROSSNET_LAB_LOG" 2>&1 </dev/null
+            """
+        try await shell.run(
+            step, ["bash", "-c", script, "bash"] + arguments, environment: ["CROSSNET_LAB_LOG": log])
+    }
+
+    /// Starts one ``EngineGate`` per host (`crossnet lab engine-gate`, inside the host's
+    /// namespaces) in front of its dockerd, and waits until each answers `/_ping` as Docker 29.
+    func startEngineGates(state: inout LabState, executable: String, shell: LabShell) async throws {
+        for (index, host) in state.hosts.enumerated() {
+            guard let socket = host.gateSocket else { continue }
+            let folder = "\(directory)/\(host.name)"
+            let step = "start the engine gate (Docker 29 test double) on \(host.name)"
+            let pidFile = folder + "/engine-gate.pid"
+            let log = folder + "/engine-gate.log"
+            try? FileManager.default.removeItem(atPath: pidFile)
+            try await startDetached(
+                step: step,
+                arguments: nsenterPrefix(netns: host.netns) + [
+                    executable, "lab", "engine-gate", "--listen", socket, "--upstream", host.dockerSocket,
+                    "--pid-file", pidFile,
+                ], log: log, shell: shell)
+            guard let pid = await waitForPidFile(pidFile, program: "engine-gate", deadline: .seconds(10)) else {
+                throw LabError(step: step, reason: "no live engine gate after 10 s: \(tail(log))", hint: "see \(log)")
+            }
+            state.hosts[index].gatePid = pid
+            try state.save()
+            let started = ContinuousClock.now
+            var answer: String?
+            while answer == nil && ContinuousClock.now - started < .seconds(10) {
+                answer = await Self.pingOnThread(socket)
+                if answer == nil { try await Task.sleep(for: .milliseconds(100)) }
+            }
+            guard answer == EngineGate.Configuration(listen: socket, upstream: host.dockerSocket).apiVersion.description
+            else {
+                throw LabError(
+                    step: step, reason: "the gate on \(socket) answered /_ping with Api-Version \(answer ?? "nothing"): \(tail(log))",
+                    hint: "see \(log)")
+            }
+        }
+    }
+
+    /// ``EngineGate/pingAPIVersion(socket:)`` on a thread of its own.
+    static func pingOnThread(_ socket: String) async -> String? {
+        await withCheckedContinuation { continuation in
+            Thread { continuation.resume(returning: EngineGate.pingAPIVersion(socket: socket)) }.start()
+        }
+    }
+
+    /// The `crossnet` binary that runs `lab engine-gate`: this process when it is `crossnet`,
+    /// otherwise a `crossnet` in the same folder (as for the test bundle in `.build/debug`).
+    static func defaultGateExecutable() -> String? {
+        guard let own = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") else { return nil }
+        if own.hasSuffix("/crossnet") { return own }
+        let sibling = URL(fileURLWithPath: own).deletingLastPathComponent().appendingPathComponent("crossnet").path
+        return FileManager.default.isExecutableFile(atPath: sibling) ? sibling : nil
     }
 
     /// Waits for a pid file naming a live `program`.

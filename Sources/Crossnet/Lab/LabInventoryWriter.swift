@@ -2,7 +2,7 @@ import Foundation
 
 /// Writes `D/inventory.yaml` for a lab.
 enum LabInventoryWriter {
-    static func yaml(plan: LabAddressPlan, directory: String, date: Date = Date()) -> String {
+    static func yaml(plan: LabAddressPlan, directory: String, engine: LabEngine = .dockerd, date: Date = Date()) -> String {
         let stamp = ISO8601DateFormatter().string(from: date)
         var text = """
             # Virtual lab \(plan.labID) made by `crossnet lab up` on \(stamp)
@@ -21,7 +21,7 @@ enum LabInventoryWriter {
         for host in plan.hosts {
             text += "  - name: \(host.name)\n"
             text += "    address: \(host.address)\n"
-            text += "    docker_socket: \(directory)/\(host.name)/docker.sock\n"
+            text += "    docker_socket: \(directory)/\(host.name)/\(engine.socketName)\n"
         }
         text += """
             network:

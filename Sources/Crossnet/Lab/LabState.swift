@@ -13,6 +13,14 @@ struct LabState: Codable, Sendable, Equatable {
         var dataRoot: String
         var sshdPid: Int32?
         var dockerdPid: Int32?
+        /// The socket the inventory and sshd's `DOCKER_HOST` name: the engine gate's with
+        /// `--engine docker29`, `nil` when it is ``dockerSocket`` itself.
+        var gateSocket: String?
+        /// The engine gate's pid (`--engine docker29`).
+        var gatePid: Int32?
+
+        /// The socket Crossnet reaches this host's Engine through.
+        var engineSocket: String { gateSocket ?? dockerSocket }
     }
 
     /// One iptables rule: table, chain and the rule specification (as given to `-A`/`-D`).
@@ -35,6 +43,8 @@ struct LabState: Codable, Sendable, Equatable {
     var iptablesRules: [Rule] = []
     /// Bind mounts the lab made itself (UTS namespace files).
     var mounts: [String] = []
+    /// What the hosts' Engines look like (``LabEngine``), `nil` for labs written before it existed.
+    var engine: LabEngine?
 
     static func path(in directory: String) -> String { directory + "/state.json" }
 

@@ -103,6 +103,7 @@ extension VirtualLab {
         for host in state?.hosts ?? [] {
             if LabProcesses.isAlive(host.sshdPid, program: "sshd") { recorded.append(host.sshdPid!) }
             if LabProcesses.isAlive(host.dockerdPid, program: "dockerd") { recorded.append(host.dockerdPid!) }
+            if LabProcesses.isAlive(host.gatePid, program: "engine-gate") { recorded.append(host.gatePid!) }
         }
         let daemons = Set(recorded).union(
             find().filter { pid in

@@ -53,14 +53,30 @@ public struct VirtualLab: Sendable {
     /// A lab left behind by a previous run (state present but its processes dead, or kernel
     /// objects with this lab's id) is cleaned first. Missing programs are installed with apt-get.
     /// On any failure everything built so far is undone and the error rethrown.
+    ///
+    /// With `engine` ``LabEngine/docker29`` each host also runs an ``EngineGate`` (a test double
+    /// that answers like Docker 29) on `D/hN/docker29.sock` in front of its dockerd, and the
+    /// inventory and sshd's `DOCKER_HOST` name the gate's socket.
+    /// - Parameter gateExecutable: the `crossnet` binary that runs `lab engine-gate`; by default
+    ///   this process's executable when it is `crossnet`, else a `crossnet` beside it (tests).
     /// - Throws: ``InputError`` for a bad host count or subnet, or one overlapping a network
     ///   already on this machine; ``LabAlreadyUp`` when this directory's lab runs; ``LabError``
     ///   naming the failed step otherwise.
-    public func up(hostCount: Int = 3, subnet: String = "198.18.0.0/24", logger: Logger) async throws
-        -> LabDescription
-    {
+    public func up(
+        hostCount: Int = 3, subnet: String = "198.18.0.0/24", engine: LabEngine = .dockerd,
+        gateExecutable: String? = nil, logger: Logger
+    ) async throws -> LabDescription {
         let plan = try LabAddressPlan.make(labID: id, hostCount: hostCount, subnet: subnet)
         try validateDirectory(hostCount: hostCount)
+        var gate: String?
+        if engine == .docker29 {
+            guard let executable = gateExecutable ?? Self.defaultGateExecutable() else {
+                throw LabError(
+                    step: "find the crossnet binary for the engine gate", reason: "this process is not crossnet and none is beside it",
+                    hint: "run `swift build` first, or pass the path of crossnet")
+            }
+            gate = executable
+        }
         let shell = LabShell(logger: logger)
         if let state = LabState.load(directory: directory) {
             if Self.isAnyDaemonAlive(state) {
@@ -81,36 +97,39 @@ public struct VirtualLab: Sendable {
                     name: host.name, address: host.address.description, netns: host.netns, veth: host.veth,
                     macvlanRange: host.macvlanRange.description,
                     dockerSocket: "\(directory)/\(host.name)/docker.sock",
-                    execRoot: "\(runRoot)/\(host.name)", dataRoot: "\(directory)/\(host.name)/docker")
+                    execRoot: "\(runRoot)/\(host.name)", dataRoot: "\(directory)/\(host.name)/docker",
+                    gateSocket: engine == .docker29 ? "\(directory)/\(host.name)/\(engine.socketName)" : nil)
             })
+        state.engine = engine
         do {
             try makeFolder(directory)
             try state.save()
-            try await build(plan: plan, state: &state, shell: shell)
+            try await build(plan: plan, state: &state, gateExecutable: gate, shell: shell)
         } catch {
             logger.error("lab: up failed, undoing: \(error)")
             do { try await teardown(shell: shell) } catch { logger.error("lab: undo failed too: \(error)") }
             throw error
         }
         logger.info("lab: \(id) up with \(hostCount) hosts in \(ContinuousClock.now - started)")
-        return description(plan: plan)
+        return description(plan: plan, engine: engine)
     }
 
-    func description(plan: LabAddressPlan) -> LabDescription {
+    func description(plan: LabAddressPlan, engine: LabEngine) -> LabDescription {
         LabDescription(
             id: id, directory: directory, subnet: plan.subnet.description, gateway: plan.gateway.description,
             hosts: plan.hosts.map {
                 .init(
                     name: $0.name, address: $0.address.description, netns: $0.netns,
-                    dockerSocket: "\(directory)/\($0.name)/docker.sock")
-            }, inventoryPath: inventoryPath)
+                    dockerSocket: "\(directory)/\($0.name)/\(engine.socketName)",
+                    daemonSocket: "\(directory)/\($0.name)/docker.sock")
+            }, inventoryPath: inventoryPath, engine: engine)
     }
 
     private func validateDirectory(hostCount: Int) throws {
         guard !directory.contains(where: { $0.isWhitespace || $0 == "\"" || $0 == "'" }) else {
             throw InputError("lab directory '\(directory)' contains spaces or quotes: use a plain path")
         }
-        let socket = "\(directory)/h\(hostCount)/docker.sock"
+        let socket = "\(directory)/h\(hostCount)/\(LabEngine.docker29.socketName)"
         guard socket.utf8.count < 100 else {
             throw InputError(
                 "lab directory '\(directory)' is too long: \(socket) exceeds the unix socket path limit; "
@@ -148,19 +167,21 @@ public struct VirtualLab: Sendable {
         state.hosts.contains {
             LabProcesses.isAlive($0.sshdPid, program: "sshd")
                 || LabProcesses.isAlive($0.dockerdPid, program: "dockerd")
+                || LabProcesses.isAlive($0.gatePid, program: "engine-gate")
         }
     }
 
     // MARK: building
 
-    private func build(plan: LabAddressPlan, state: inout LabState, shell: LabShell) async throws {
+    private func build(plan: LabAddressPlan, state: inout LabState, gateExecutable: String?, shell: LabShell) async throws {
         try makeFolder(runRoot)
         try Data("\(directory)\n".utf8).write(to: URL(fileURLWithPath: runRoot + "/directory"))
         try await buildNetwork(plan: plan, state: &state, shell: shell)
         try await buildSSH(plan: plan, state: &state, shell: shell)
         try await startDockerDaemons(plan: plan, state: &state, shell: shell)
+        if let gateExecutable { try await startEngineGates(state: &state, executable: gateExecutable, shell: shell) }
         do {
-            try LabInventoryWriter.yaml(plan: plan, directory: directory)
+            try LabInventoryWriter.yaml(plan: plan, directory: directory, engine: state.engine ?? .dockerd)
                 .write(toFile: inventoryPath, atomically: true, encoding: .utf8)
         } catch {
             throw LabError(step: "write \(inventoryPath)", reason: "\(error)")

@@ -72,7 +72,14 @@ public struct Preflight: Sendable {
         do {
             let version = try await engine.version()
             dockerUp = true
-            results.append(CheckResult(host: host.name, check: "docker", status: .pass, detail: "Docker \(version.version) (API \(version.apiVersion))"))
+            let negotiated = engine.negotiatedAPIVersion.map { "API \($0)" } ?? "API ?"
+            let range = engine.api.engine.map { ", Engine speaks \($0)" } ?? ""
+            results.append(CheckResult(
+                host: host.name, check: "docker", status: .pass, detail: "Docker \(version.version) (\(negotiated)\(range))"))
+        } catch let error as EngineAPIVersionMismatch {
+            results.append(CheckResult(
+                host: host.name, check: "docker", status: .fail, detail: "\(error)",
+                hint: "Crossnet speaks Docker Engine API \(EngineAPIRange.crossnet) (Docker 20.10 to 29)"))
         } catch {
             results.append(CheckResult(
                 host: host.name, check: "docker", status: .fail, detail: "\(error)",

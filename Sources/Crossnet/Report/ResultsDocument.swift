@@ -62,13 +62,20 @@ public struct ResultsDocument: Codable, Sendable, Equatable {
         public var kernel: String?
         public var dockerVersion: String?
         public var cpus: Int?
+        /// The Engine API version Crossnet negotiated with the host, e.g. `1.41` (Docker 20.10)
+        /// or `1.52` (Docker 29).
+        public var apiVersion: String?
 
-        public init(name: String, address: String, kernel: String? = nil, dockerVersion: String? = nil, cpus: Int? = nil) {
+        public init(
+            name: String, address: String, kernel: String? = nil, dockerVersion: String? = nil, cpus: Int? = nil,
+            apiVersion: String? = nil
+        ) {
             self.name = name
             self.address = address
             self.kernel = kernel
             self.dockerVersion = dockerVersion
             self.cpus = cpus
+            self.apiVersion = apiVersion
         }
     }
 

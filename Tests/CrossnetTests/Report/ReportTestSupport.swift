@@ -96,9 +96,9 @@ enum ReportFixtures {
                 gitCommit: "5b54152aa0c4d6e1f00000000000000000000000",
                 inventoryHash: SHA256.hex(Data("hosts: []\n".utf8)),
                 hosts: [
-                    .init(name: "h1", address: "198.18.30.11", kernel: "6.1.0-28-amd64", dockerVersion: "20.10.24", cpus: 2),
-                    .init(name: "h2", address: "198.18.30.12", kernel: "6.1.0-28-amd64", dockerVersion: "20.10.24", cpus: 2),
-                    .init(name: "h3", address: "198.18.30.13", kernel: "6.1.0-28-amd64", dockerVersion: "20.10.24", cpus: 2),
+                    .init(name: "h1", address: "198.18.30.11", kernel: "6.1.0-28-amd64", dockerVersion: "20.10.24", cpus: 2, apiVersion: "1.41"),
+                    .init(name: "h2", address: "198.18.30.12", kernel: "6.1.0-28-amd64", dockerVersion: "20.10.24", cpus: 2, apiVersion: "1.41"),
+                    .init(name: "h3", address: "198.18.30.13", kernel: "6.1.0-28-amd64", dockerVersion: "20.10.24", cpus: 2, apiVersion: "1.41"),
                 ]),
             tests: tests, measurements: measurements)
     }
