@@ -72,7 +72,7 @@ struct RunCommand: AsyncParsableCommand {
         guard tolerance >= 0 else { throw InputError("--tolerance must be a percentage ≥ 0") }
         let measurementEnvironment = try measurementEnvironment()
         if let push, URL(string: push)?.scheme?.hasPrefix("http") != true {
-            throw InputError("--push takes an http(s) URL, got \"\(push)\"")
+            throw InputError("--push takes an http(s) URL, got \"\(Redaction.url(push))\"")
         }
         let progress = RunProgress()
         defer { progress.finish() }
@@ -174,7 +174,7 @@ struct RunCommand: AsyncParsableCommand {
         if let push {
             let url = PushgatewayClient.url(base: push, instance: runID)
             _ = try await PushgatewayClient.push(PrometheusWriter().render(document), to: url)
-            print("metrics pushed to \(url)")
+            print("metrics pushed to \(Redaction.url(url))")
         }
         if document.tests.isEmpty && status != 0 {
             throw OperationError(host: "local", operation: "swift test", reason: "exited with status \(status) and ran no test",
