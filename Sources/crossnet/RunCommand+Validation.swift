@@ -17,8 +17,10 @@ extension RunCommand {
             throw ValidationError("--tolerance must be a percentage from 0 to 1000, got \(tolerance)")
         }
         if let push {
-            let url = URL(string: push)
-            guard let scheme = url?.scheme?.lowercased(), scheme == "http" || scheme == "https", url?.host != nil else {
+            let url = URLComponents(string: push)
+            guard let scheme = url?.scheme?.lowercased(), scheme == "http" || scheme == "https",
+                let host = url?.host, !host.isEmpty
+            else {
                 throw ValidationError("--push takes an http(s) URL such as http://pushgateway:9091, got \"\(Redaction.url(push))\"")
             }
         }
