@@ -387,8 +387,17 @@ private struct Context {
             for (key, label) in [("subnet", "the overlay subnet 'network.overlay.subnet'"), ("swarm_address_pool", "the swarm address pool 'network.overlay.swarm_address_pool'")] {
                 guard let valueNode = overlay[key] else { continue }
                 let network = try cidr(valueNode, key: key, context: "'network.overlay'")
-                if let other = claimed.first(where: { $0.network.overlaps(network) }) {
-                    throw reader.error(at: valueNode, "\(label) \(network) overlaps \(other.name) \(other.network); give each network its own addresses")
+                // The overlay subnet may lie inside the swarm pool (the swarm then never hands
+                // those addresses to another network); any other overlap is refused.
+                let nested = { (other: (name: String, network: IPNetwork)) in
+                    key == "swarm_address_pool" && other.name.hasPrefix("the overlay subnet") && network.contains(other.network)
+                }
+                if let other = claimed.first(where: { $0.network.overlaps(network) && !nested($0) }) {
+                    var message = "\(label) \(network) overlaps \(other.name) \(other.network); give each network its own addresses"
+                    if key == "swarm_address_pool" && other.name.hasPrefix("the overlay subnet") {
+                        message += " (the overlay subnet may also lie wholly inside the pool)"
+                    }
+                    throw reader.error(at: valueNode, message)
                 }
                 claimed.append((label, network))
                 if key == "subnet" { settings.overlaySubnet = network.description } else { settings.swarmAddressPool = network.description }

@@ -93,8 +93,8 @@ struct BadInputCLITests {
         ("absurd UDP rate", "hosts:\n  - {name: h1, address: 127.0.0.1, port: PORT}\nmeasurement: {udp_rate: 10000000000G}\n",
          ":3:25: 'udp_rate' in 'measurement' must be at most 100G"),
         ("overlapping subnets",
-         "hosts:\n  - {name: h1, address: 127.0.0.1, port: PORT}\nnetwork:\n  overlay: {subnet: 198.19.240.0/24, swarm_address_pool: 198.19.0.0/16}\n",
-         "overlaps the overlay subnet"),
+         "hosts:\n  - {name: h1, address: 127.0.0.1, port: PORT, interface: eth0}\nnetwork:\n  macvlan: {subnet: 198.18.0.0/24, gateway: 198.18.0.1, ranges: {h1: 198.18.0.64/28}}\n  overlay: {subnet: 198.18.0.128/25}\n",
+         ":5:21: the overlay subnet 'network.overlay.subnet' 198.18.0.128/25 overlaps the macvlan subnet"),
     ]
 
     @Test("A hostile inventory exits 2 naming file:line:col and connects nowhere", arguments: inventories.map(\.name))

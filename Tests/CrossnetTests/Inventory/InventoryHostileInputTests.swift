@@ -61,6 +61,14 @@ struct InventoryHostileInputTests {
             """)
         #expect(inventory.network.overlaySubnet == "198.19.240.0/24")
         #expect(inventory.network.swarmAddressPool == "198.19.0.0/17")
+        // The virtual lab's layout: the overlay subnet inside the swarm pool.
+        let lab = try InventoryFixtures.parse(
+            """
+            hosts: [{name: h1, address: 198.18.0.11}]
+            network:
+              overlay: {subnet: 198.19.240.0/24, swarm_address_pool: 198.19.128.0/17}
+            """)
+        #expect(lab.network.swarmAddressPool == "198.19.128.0/17")
     }
 }
 
@@ -127,15 +135,15 @@ extension BadInventory {
                 """, line: 5, column: 13,
             phrase: "the overlay subnet 'network.overlay.subnet' 198.18.0.128/25 overlaps the macvlan subnet 'network.macvlan.subnet' 198.18.0.0/24"),
         BadInventory(
-            name: "swarm pool containing the overlay subnet",
+            name: "swarm pool inside a larger overlay subnet",
             yaml: """
                 hosts: [{name: h1, address: 198.18.0.11}]
                 network:
                   overlay:
-                    subnet: 198.19.240.0/24
-                    swarm_address_pool: 198.19.0.0/16
+                    subnet: 198.19.0.0/16
+                    swarm_address_pool: 198.19.128.0/17
                 """, line: 5, column: 25,
-            phrase: "the swarm address pool 'network.overlay.swarm_address_pool' 198.19.0.0/16 overlaps the overlay subnet 'network.overlay.subnet' 198.19.240.0/24"),
+            phrase: "the swarm address pool 'network.overlay.swarm_address_pool' 198.19.128.0/17 overlaps the overlay subnet 'network.overlay.subnet' 198.19.0.0/16; give each network its own addresses (the overlay subnet may also lie wholly inside the pool)"),
         BadInventory(
             name: "swarm pool inside the macvlan subnet",
             yaml: """
