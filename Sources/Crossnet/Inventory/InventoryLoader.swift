@@ -348,6 +348,9 @@ private struct Context {
 
         let port = own.port?.0 ?? resolved?.port ?? defaults.port?.0 ?? 22
         let user = own.user?.0 ?? resolved?.user ?? defaults.user?.0 ?? "root"
+        if own.user == nil, let alias, let configUser = resolved?.user, !Self.validUser(configUser) {
+            throw reader.error(at: addressNode, "User '\(configUser)' of ssh_alias '\(alias)' in \(context) must be a login name of at most 32 letters, digits, '_', '.' and '-' (no spaces or shell characters); fix it in the ssh config or set 'user'")
+        }
         let identities: [String]
         if let own = own.identity {
             identities = own.map(\.0)

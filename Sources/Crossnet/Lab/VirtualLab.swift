@@ -6,10 +6,16 @@ import Logging
 ///
 /// Layout of lab directory `D` (lab id `<id>` = 5 hex digits hashed from `D`'s absolute path):
 /// - `D/state.json` what was built (read by ``down(logger:)``), `D/inventory.yaml` the inventory;
-/// - `D/id_ed25519` the lab-only client key, `D/authorized_keys`, `D/known_hosts`;
+/// - `D/id_ed25519` the lab-only client key, `D/known_hosts`;
 /// - `D/hN/` per host: `sshd_config`, `ssh_host_ed25519_key`, `sshd.pid`, `sshd.log`,
 ///   `docker/` (data root), `docker.sock`, `dockerd.pid`, `dockerd.log`;
-/// - `/run/crossnet/<id>/hN` dockerd's exec root (kept short for unix socket paths).
+/// - `/run/crossnet/<id>/` (root, 0700): `authorized_keys` (sshd runs with `StrictModes yes`) and
+///   `hN/`, dockerd's exec root (kept short for unix socket paths).
+///
+/// `D` must belong to the user running the lab and be writable by no group or other user; `up`
+/// creates it 0700. Lab daemons are recorded by executable and start time (``ProcessIdentity``).
+/// Lab hosts have IPv6 disabled, and ip6tables rules tagged like the IPv4 ones drop what the
+/// bridge would route.
 ///
 /// Kernel objects: bridge `cn<id>br` with the subnet's first address; namespaces `cn<id>-hN`
 /// (`/var/run/netns/…`, `/var/run/uts/…`); veths `cn<id>hN` whose namespace side is `eth0`;

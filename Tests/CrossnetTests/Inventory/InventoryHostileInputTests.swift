@@ -32,6 +32,22 @@ struct InventoryHostileInputTests {
         #expect(read == value)
     }
 
+    @Test("A User from the ssh config with shell characters is refused at the ssh_alias")
+    func sshConfigUser() throws {
+        let path = InventoryFixtures.root + "/ssh_config_evil_\(UUID().uuidString.prefix(6))"
+        try "Host evil\n    HostName 198.18.0.20\n    User root;reboot\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let config = try SSHConfig.load(path: path, homeDirectory: InventoryFixtures.home)
+        let error = #expect(throws: InputError.self) {
+            try InventoryLoader.parse(
+                yaml: "hosts:\n  - name: h1\n    ssh_alias: evil\n", file: "test.yaml",
+                baseDirectory: InventoryFixtures.inventoryDirectory, sshConfig: config, homeDirectory: InventoryFixtures.home)
+        }
+        #expect(error?.line == 3)
+        #expect(error?.column == 16)
+        #expect(error?.message.contains("User 'root;reboot' of ssh_alias 'evil' in host 'h1' must be a login name") == true,
+                "\(String(describing: error))")
+    }
+
     @Test("Plain names for users, interfaces and sockets still load")
     func plainStrings() throws {
         let inventory = try InventoryFixtures.parse(
