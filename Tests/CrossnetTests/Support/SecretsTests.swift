@@ -56,6 +56,23 @@ struct SecretsTests {
         #expect(Redaction.text(text) == expected)
     }
 
+    @Test("The CLI's log handler masks secrets in messages and metadata")
+    func redactingLogHandler() {
+        let capture = LogCapture()
+        var logger = Logger(label: "crossnet.test.redacting") { _ in
+            RedactingLogHandler(wrapping: LogCapture.Handler(capture: capture))
+        }
+        logger.logLevel = .trace
+        logger.info(
+            "pushing to http://alice:pw123@gw:9091/metrics",
+            metadata: ["command": "docker swarm join --token SWMTKN-1-abc123-def456 10.0.0.1:2377", "host": "h1"])
+        let line = capture.lines.joined()
+        #expect(line.contains("http://REDACTED@gw:9091/metrics"))
+        #expect(line.contains("--token SWMTKN-REDACTED 10.0.0.1:2377"))
+        #expect(line.contains("host=h1"))
+        #expect(!line.contains("pw123") && !line.contains("abc123"))
+    }
+
     @Test("Children start without CROSSNET_SSH_PASSPHRASE; variables given explicitly still pass")
     func childEnvironment() {
         let environment = Crossnet.childEnvironment(
