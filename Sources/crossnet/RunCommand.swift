@@ -101,7 +101,7 @@ struct RunCommand: AsyncParsableCommand {
         guard tolerance >= 0 else { throw InputError("--tolerance must be a percentage ≥ 0") }
         for (name, value) in try measurementEnvironment() { setenv(name, value, 1) }
         if let push, URL(string: push)?.scheme?.hasPrefix("http") != true {
-            throw InputError("--push takes an http(s) URL, got \"\(push)\"")
+            throw InputError("--push takes an http(s) URL, got \"\(Redaction.url(push))\"")
         }
         if list { return try await listTests(selection) }
         let progress = RunProgress()
@@ -140,7 +140,7 @@ struct RunCommand: AsyncParsableCommand {
         if let push {
             let url = PushgatewayClient.url(base: push, instance: run.runID)
             _ = try await PushgatewayClient.push(PrometheusWriter().render(document), to: url)
-            print("metrics pushed to the Pushgateway")
+            print("metrics pushed to \(Redaction.url(url))")
         }
         let ran = document.passedCount + document.failedCount
         if ran == 0 {

@@ -157,7 +157,7 @@ public struct DockerEngine: Sendable {
         } catch {
             throw OperationError(
                 host: host, operation: cli,
-                reason: "unexpected Engine API answer (\(error)): \(String(decoding: response.body.prefix(300), as: UTF8.self))",
+                reason: "unexpected Engine API answer (\(error)): \(Redaction.text(String(decoding: response.body.prefix(300), as: UTF8.self)))",
                 hint: "Crossnet speaks Docker Engine API \(EngineAPIRange.crossnet) (Docker 20.10 to 29)")
         }
     }
@@ -204,14 +204,15 @@ public struct DockerAPIError: CrossnetError {
         self.status = status
         struct Message: Decodable { var message: String }
         if let decoded = try? JSONDecoder().decode(Message.self, from: body) {
-            message = decoded.message
+            message = Redaction.text(decoded.message)
         } else {
-            message = String(decoding: body.prefix(500), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            message = Redaction.text(
+                String(decoding: body.prefix(500), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
         }
     }
 
     public var description: String {
-        "\(host): `\(operation)` failed: Docker Engine answered \(status): \(message)"
+        Redaction.text("\(host): `\(operation)` failed: Docker Engine answered \(status): \(message)")
     }
 }
 

@@ -181,8 +181,8 @@ private struct Context {
         var result = Shared()
         if let node = fields["user"] {
             let user = try reader.string(node, key: "user", context: context)
-            guard !user.contains(where: \.isWhitespace) else {
-                throw reader.error(at: node, "'user' in \(context) must not contain spaces, got '\(user)'")
+            guard Self.validUser(user) else {
+                throw reader.error(at: node, "'user' in \(context) must be a login name of at most 32 letters, digits, '_', '.' and '-' (no spaces or shell characters), got '\(user)'")
             }
             result.user = (user, node)
         }
@@ -205,12 +205,15 @@ private struct Context {
             guard socket.hasPrefix("/") else {
                 throw reader.error(at: node, "'docker_socket' in \(context) must be an absolute path on the host, like /var/run/docker.sock; got '\(socket)'")
             }
+            guard Self.validSocketPath(socket) else {
+                throw reader.error(at: node, "'docker_socket' in \(context) may hold only letters, digits, '_', '.', '-' and '/' (at most 107 characters, no spaces or shell characters); got '\(socket)'")
+            }
             result.dockerSocket = socket
         }
         if let node = fields["interface"] {
             let interface = try reader.string(node, key: "interface", context: context)
-            guard interface.count <= 15, !interface.contains("/"), !interface.contains(where: \.isWhitespace) else {
-                throw reader.error(at: node, "'interface' in \(context) must be a network interface name (at most 15 characters, no '/' or spaces), like eth0; got '\(interface)'")
+            guard interface.count <= 15, Self.validName(interface) else {
+                throw reader.error(at: node, "'interface' in \(context) must be a network interface name of at most 15 letters, digits, '_', '.' and '-' (no spaces, '/' or shell characters), like eth0; got '\(interface)'")
             }
             result.interface = interface
         }
@@ -241,6 +244,19 @@ private struct Context {
     static func validName(_ name: String) -> Bool {
         guard let first = name.unicodeScalars.first, first.isASCIIAlphanumeric else { return false }
         return name.unicodeScalars.allSatisfy { $0.isASCIIAlphanumeric || "_.-".unicodeScalars.contains($0) }
+    }
+
+    /// A login name: what `useradd` accepts by default, minus the trailing `$` of machine accounts.
+    static func validUser(_ user: String) -> Bool {
+        guard user.count <= 32, let first = user.unicodeScalars.first, first != "-" else { return false }
+        return user.unicodeScalars.allSatisfy { $0.isASCIIAlphanumeric || "_.-".unicodeScalars.contains($0) }
+    }
+
+    /// A socket path that needs no quoting: `/`, letters, digits, `_`, `.`, `-`; no `..` component.
+    /// 107 bytes is the longest path a `sockaddr_un` holds.
+    static func validSocketPath(_ path: String) -> Bool {
+        guard path.utf8.count <= 107, !path.split(separator: "/").contains("..") else { return false }
+        return path.unicodeScalars.allSatisfy { $0.isASCIIAlphanumeric || "_.-/".unicodeScalars.contains($0) }
     }
 
     static func validHostName(_ name: String) -> Bool {
@@ -296,8 +312,8 @@ private struct Context {
         var context = position
         if let nameNode = node["name"] {
             name = try reader.string(nameNode, key: "name", context: position)
-            guard Self.validName(name) else {
-                throw reader.error(at: nameNode, "host name '\(name)' is not valid; use letters, digits, '_', '.' and '-', starting with a letter or digit")
+            guard name.count <= 63, Self.validName(name) else {
+                throw reader.error(at: nameNode, "host name '\(name)' is not valid; use at most 63 letters, digits, '_', '.' and '-', starting with a letter or digit (no spaces or shell characters)")
             }
             context = "host '\(name)'"
         }
@@ -335,6 +351,9 @@ private struct Context {
 
         let port = own.port?.0 ?? resolved?.port ?? defaults.port?.0 ?? 22
         let user = own.user?.0 ?? resolved?.user ?? defaults.user?.0 ?? "root"
+        if own.user == nil, let alias, let configUser = resolved?.user, !Self.validUser(configUser) {
+            throw reader.error(at: addressNode, "User '\(configUser)' of ssh_alias '\(alias)' in \(context) must be a login name of at most 32 letters, digits, '_', '.' and '-' (no spaces or shell characters); fix it in the ssh config or set 'user'")
+        }
         let identities: [String]
         if let own = own.identity {
             identities = own.map(\.0)
@@ -363,13 +382,31 @@ private struct Context {
         if let node = fields["macvlan"] {
             settings.macvlan = try macvlan(node, hosts: hosts)
         }
+        // Subnets already claimed, to refuse overlaps: Docker would route one network's traffic
+        // into another, or refuse to create the second network only once a run has started.
+        var claimed: [(name: String, network: IPNetwork)] = []
+        if let macvlan = settings.macvlan, case .success(let subnet) = IPNetwork.parse(macvlan.subnet) {
+            claimed.append(("the macvlan subnet 'network.macvlan.subnet'", subnet))
+        }
         if let node = fields["overlay"] {
             let overlay = try reader.mapping(node, context: "'network.overlay'", allowed: InventoryLoader.overlayKeys)
-            if let subnetNode = overlay["subnet"] {
-                settings.overlaySubnet = try cidr(subnetNode, key: "subnet", context: "'network.overlay'").description
-            }
-            if let poolNode = overlay["swarm_address_pool"] {
-                settings.swarmAddressPool = try cidr(poolNode, key: "swarm_address_pool", context: "'network.overlay'").description
+            for (key, label) in [("subnet", "the overlay subnet 'network.overlay.subnet'"), ("swarm_address_pool", "the swarm address pool 'network.overlay.swarm_address_pool'")] {
+                guard let valueNode = overlay[key] else { continue }
+                let network = try cidr(valueNode, key: key, context: "'network.overlay'")
+                // The overlay subnet may lie inside the swarm pool (the swarm then never hands
+                // those addresses to another network); any other overlap is refused.
+                let nested = { (other: (name: String, network: IPNetwork)) in
+                    key == "swarm_address_pool" && other.name.hasPrefix("the overlay subnet") && network.contains(other.network)
+                }
+                if let other = claimed.first(where: { $0.network.overlaps(network) && !nested($0) }) {
+                    var message = "\(label) \(network) overlaps \(other.name) \(other.network); give each network its own addresses"
+                    if key == "swarm_address_pool" && other.name.hasPrefix("the overlay subnet") {
+                        message += " (the overlay subnet may also lie wholly inside the pool)"
+                    }
+                    throw reader.error(at: valueNode, message)
+                }
+                claimed.append((label, network))
+                if key == "subnet" { settings.overlaySubnet = network.description } else { settings.swarmAddressPool = network.description }
             }
         }
         return settings
@@ -471,6 +508,10 @@ private struct Context {
     }
 
     /// Bits per second: a number with an optional SI suffix K, M or G (1000-based).
+    /// The highest `udp_rate`: 100 Gbit/s, above any NIC a test host has and far below what
+    /// overflows iperf3's `-b` or an `Int`.
+    static let maximumUDPRate = 100e9
+
     func rate(_ node: Node, context: String) throws -> Double {
         let fail = reader.error(at: node, "'udp_rate' in \(context) must be a positive rate in bits/s, a number with an optional K, M or G suffix like 500M or 1G; got \(YAMLReader.describe(node))")
         guard case .scalar(let scalar) = node, !YAMLReader.isNull(node) else { throw fail }
@@ -484,26 +525,33 @@ private struct Context {
         }
         if multiplier != 1 { text.removeLast() }
         guard let value = Double(text), value.isFinite, value > 0, !text.hasPrefix("+") else { throw fail }
-        return value * multiplier
+        let bitsPerSecond = value * multiplier
+        guard bitsPerSecond <= Self.maximumUDPRate else {
+            throw reader.error(at: node, "'udp_rate' in \(context) must be at most 100G (100 Gbit/s), got \(scalar.string)")
+        }
+        guard bitsPerSecond >= 1000 else {
+            throw reader.error(at: node, "'udp_rate' in \(context) must be at least 1K (1000 bits/s), got \(scalar.string)")
+        }
+        return bitsPerSecond
     }
 
     func thresholds(_ node: Node) throws -> Thresholds {
         let context = "'thresholds'"
         let fields = try reader.mapping(node, context: context, allowed: InventoryLoader.thresholdsKeys)
         var result = Thresholds()
-        func percentage(_ key: String, max: Double? = nil) throws -> Double? {
+        func percentage(_ key: String, max: Double) throws -> Double? {
             guard let node = fields[key] else { return nil }
             let value = try reader.number(node, key: key, context: context)
             guard value > 0 else {
                 throw reader.error(at: node, "'\(key)' in \(context) is a percentage and must be greater than 0, got \(scalarText(node))")
             }
-            if let max, value > max {
+            if value > max {
                 throw reader.error(at: node, "'\(key)' in \(context) is a percentage and must be at most \(Int(max)), got \(scalarText(node))")
             }
             return value
         }
-        if let value = try percentage("regression_tolerance") { result.regressionTolerancePercent = value }
-        if let value = try percentage("noisy_cv") { result.noisyCoefficientOfVariationPercent = value }
+        if let value = try percentage("regression_tolerance", max: 1000) { result.regressionTolerancePercent = value }
+        if let value = try percentage("noisy_cv", max: 1000) { result.noisyCoefficientOfVariationPercent = value }
         if let value = try percentage("cpu_bound", max: 100) { result.cpuBoundPercent = value }
         return result
     }

@@ -16,7 +16,10 @@ extension VirtualLab {
         try await shell.run(
             "create lab client key", ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", clientKey])
         let clientPublic = try readText(clientKey + ".pub")
-        try write(clientPublic, to: directory + "/authorized_keys", mode: 0o600)
+        // authorized_keys lives in the root-owned 0700 run folder, so sshd's StrictModes (on, the
+        // default) finds every folder above it owned by root and writable by no one else.
+        let authorizedKeys = runRoot + "/authorized_keys"
+        try write(clientPublic, to: authorizedKeys, mode: 0o600)
         try makeFolder("/run/sshd")
         guard let sshd = LabPrerequisites.locate("sshd") else {
             throw LabError(step: "find sshd", reason: "not installed", hint: "apt-get install openssh-server")
@@ -39,8 +42,8 @@ extension VirtualLab {
                 Port 22
                 HostKey \(hostKey)
                 PidFile \(folder)/sshd.pid
-                AuthorizedKeysFile \(directory)/authorized_keys
-                StrictModes no
+                AuthorizedKeysFile \(authorizedKeys)
+                StrictModes yes
                 PasswordAuthentication no
                 KbdInteractiveAuthentication no
                 UsePAM no
@@ -63,12 +66,13 @@ extension VirtualLab {
                 "start sshd on \(host.name)",
                 nsenterPrefix(netns: host.netns) + [sshd, "-f", configPath, "-E", folder + "/sshd.log"],
                 hint: "see \(folder)/sshd.log")
-            guard let pid = await waitForPidFile(folder + "/sshd.pid", program: "sshd", deadline: .seconds(10)) else {
+            guard let daemon = await waitForPidFile(folder + "/sshd.pid", executable: sshd, deadline: .seconds(10)) else {
                 throw LabError(
                     step: "start sshd on \(host.name)", reason: "no live sshd after 10 s: \(tail(folder + "/sshd.log"))",
                     hint: "run `\(sshd) -d -f \(configPath)` inside the namespace to see why")
             }
-            state.hosts[index].sshdPid = pid
+            state.hosts[index].sshdPid = daemon.pid
+            state.hosts[index].sshd = daemon
             try state.save()
         }
         try write(knownHosts, to: directory + "/known_hosts", mode: 0o644)
@@ -81,7 +85,7 @@ extension VirtualLab {
             throw LabError(step: "find dockerd", reason: "not installed", hint: "apt-get install docker.io")
         }
         let gateway = plan.gateway.description
-        let pids = try await withThrowingTaskGroup(of: (Int, Int32).self) { group in
+        let pids = try await withThrowingTaskGroup(of: (Int, ProcessIdentity).self) { group in
             for (index, host) in plan.hosts.enumerated() {
                 let entry = state.hosts[index]
                 group.addTask {
@@ -91,17 +95,20 @@ extension VirtualLab {
                 }
                 _ = host
             }
-            var result: [Int: Int32] = [:]
+            var result: [Int: ProcessIdentity] = [:]
             for try await (index, pid) in group { result[index] = pid }
             return result
         }
-        for (index, pid) in pids { state.hosts[index].dockerdPid = pid }
+        for (index, daemon) in pids {
+            state.hosts[index].dockerdPid = daemon.pid
+            state.hosts[index].dockerd = daemon
+        }
         try state.save()
     }
 
     private func startDockerd(
         host: LabState.Host, dockerd: String, docker: String, gateway: String, shell: LabShell
-    ) async throws -> Int32 {
+    ) async throws -> ProcessIdentity {
         let folder = "\(directory)/\(host.name)"
         let step = "start dockerd on \(host.name)"
         let log = folder + "/dockerd.log"
@@ -117,19 +124,17 @@ extension VirtualLab {
             ]
         try await startDetached(step: step, arguments: arguments, log: log, shell: shell)
         let started = ContinuousClock.now
-        var pid: Int32?
+        var daemon: ProcessIdentity?
         while ContinuousClock.now - started < Self.dockerdDeadline {
-            if pid == nil, let candidate = LabProcesses.readPidFile(pidFile),
-                LabProcesses.isAlive(candidate, program: "dockerd")
-            {
-                pid = candidate
+            if daemon == nil, let candidate = LabProcesses.readPidFile(pidFile) {
+                daemon = ProcessIdentity.current(of: candidate, runs: dockerd)
             }
-            if let pid {
+            if let daemon {
                 let answer = try? await LocalCommand.run(
                     [docker, "-H", "unix://\(host.dockerSocket)", "version", "--format", "{{.Server.Version}}"],
                     timeout: .seconds(10))
-                if answer?.succeeded == true { return pid }
-                if !LabProcesses.isAlive(pid, program: "dockerd") { break }
+                if answer?.succeeded == true { return daemon }
+                if !daemon.isRunning { break }
             } else if ContinuousClock.now - started > .seconds(15) {
                 break
             }
@@ -171,10 +176,11 @@ extension VirtualLab {
                     executable, "lab", "engine-gate", "--listen", socket, "--upstream", host.dockerSocket,
                     "--pid-file", pidFile,
                 ], log: log, shell: shell)
-            guard let pid = await waitForPidFile(pidFile, program: "engine-gate", deadline: .seconds(10)) else {
+            guard let gate = await waitForPidFile(pidFile, executable: executable, deadline: .seconds(10)) else {
                 throw LabError(step: step, reason: "no live engine gate after 10 s: \(tail(log))", hint: "see \(log)")
             }
-            state.hosts[index].gatePid = pid
+            state.hosts[index].gatePid = gate.pid
+            state.hosts[index].gate = gate
             try state.save()
             let started = ContinuousClock.now
             var answer: String?
@@ -207,11 +213,13 @@ extension VirtualLab {
         return FileManager.default.isExecutableFile(atPath: sibling) ? sibling : nil
     }
 
-    /// Waits for a pid file naming a live `program`.
-    func waitForPidFile(_ path: String, program: String, deadline: Duration) async -> Int32? {
+    /// Waits for a pid file naming a live process running `executable`; returns its identity.
+    func waitForPidFile(_ path: String, executable: String, deadline: Duration) async -> ProcessIdentity? {
         let started = ContinuousClock.now
         while ContinuousClock.now - started < deadline {
-            if let pid = LabProcesses.readPidFile(path), LabProcesses.isAlive(pid, program: program) { return pid }
+            if let pid = LabProcesses.readPidFile(path), let daemon = ProcessIdentity.current(of: pid, runs: executable) {
+                return daemon
+            }
             try? await Task.sleep(for: .milliseconds(100))
         }
         return nil

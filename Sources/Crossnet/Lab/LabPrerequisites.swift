@@ -7,6 +7,8 @@ enum LabPrerequisites {
     static let programs: [(program: String, package: String)] = [
         ("ip", "iproute2"),
         ("iptables", "iptables"),
+        ("ip6tables", "iptables"),
+        ("sysctl", "procps"),
         ("sshd", "openssh-server"),
         ("ssh-keygen", "openssh-client"),
         ("ssh", "openssh-client"),

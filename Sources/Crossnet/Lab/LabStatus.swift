@@ -75,7 +75,7 @@ extension VirtualLab {
         let hosts = await withTaskGroup(of: (Int, LabStatus.Host).self) { group in
             for (index, host) in state.hosts.enumerated() {
                 group.addTask {
-                    let dockerdAlive = LabProcesses.isAlive(host.dockerdPid, program: "dockerd")
+                    let dockerdAlive = host.dockerdRunning
                     var answering = false
                     if dockerdAlive {
                         let output = try? await LocalCommand.run(
@@ -88,9 +88,9 @@ extension VirtualLab {
                         LabStatus.Host(
                             name: host.name, address: host.address,
                             namespacePresent: FileManager.default.fileExists(atPath: "\(Self.netnsFolder)/\(host.netns)"),
-                            sshdAlive: LabProcesses.isAlive(host.sshdPid, program: "sshd"),
+                            sshdAlive: host.sshdRunning,
                             dockerdAlive: dockerdAlive, dockerAnswering: answering,
-                            gateAlive: host.gateSocket == nil ? nil : LabProcesses.isAlive(host.gatePid, program: "engine-gate"))
+                            gateAlive: host.gateSocket == nil ? nil : host.gateRunning)
                     )
                 }
             }

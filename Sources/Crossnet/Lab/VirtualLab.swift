@@ -6,10 +6,16 @@ import Logging
 ///
 /// Layout of lab directory `D` (lab id `<id>` = 5 hex digits hashed from `D`'s absolute path):
 /// - `D/state.json` what was built (read by ``down(logger:)``), `D/inventory.yaml` the inventory;
-/// - `D/id_ed25519` the lab-only client key, `D/authorized_keys`, `D/known_hosts`;
+/// - `D/id_ed25519` the lab-only client key, `D/known_hosts`;
 /// - `D/hN/` per host: `sshd_config`, `ssh_host_ed25519_key`, `sshd.pid`, `sshd.log`,
 ///   `docker/` (data root), `docker.sock`, `dockerd.pid`, `dockerd.log`;
-/// - `/run/crossnet/<id>/hN` dockerd's exec root (kept short for unix socket paths).
+/// - `/run/crossnet/<id>/` (root, 0700): `authorized_keys` (sshd runs with `StrictModes yes`) and
+///   `hN/`, dockerd's exec root (kept short for unix socket paths).
+///
+/// `D` must belong to the user running the lab and be writable by no group or other user; `up`
+/// creates it 0700. Lab daemons are recorded by executable and start time (``ProcessIdentity``).
+/// Lab hosts have IPv6 disabled, and ip6tables rules tagged like the IPv4 ones drop what the
+/// bridge would route.
 ///
 /// Kernel objects: bridge `cn<id>br` with the subnet's first address; namespaces `cn<id>-hN`
 /// (`/var/run/netns/…`, `/var/run/uts/…`); veths `cn<id>hN` whose namespace side is `eth0`;
@@ -77,6 +83,8 @@ public struct VirtualLab: Sendable {
             }
             gate = executable
         }
+        // Before reading anything from the folder (state.json): it must be this user's alone.
+        try LabDirectorySafety.check(directory, mustExist: false)
         let shell = LabShell(logger: logger)
         if let state = LabState.load(directory: directory) {
             if Self.isAnyDaemonAlive(state) {
@@ -102,7 +110,8 @@ public struct VirtualLab: Sendable {
             })
         state.engine = engine
         do {
-            try makeFolder(directory)
+            try makeFolder(directory, mode: 0o700)
+            try LabDirectorySafety.check(directory, mustExist: true)
             try state.save()
             try await build(plan: plan, state: &state, gateExecutable: gate, shell: shell)
         } catch {
@@ -137,9 +146,11 @@ public struct VirtualLab: Sendable {
         }
     }
 
-    func makeFolder(_ path: String) throws {
+    func makeFolder(_ path: String, mode: Int? = nil) throws {
         do {
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                atPath: path, withIntermediateDirectories: true,
+                attributes: mode.map { [.posixPermissions: $0] })
         } catch {
             throw LabError(step: "create folder \(path)", reason: "\(error)", hint: "check permissions (run as root)")
         }
@@ -165,16 +176,14 @@ public struct VirtualLab: Sendable {
 
     static func isAnyDaemonAlive(_ state: LabState) -> Bool {
         state.hosts.contains {
-            LabProcesses.isAlive($0.sshdPid, program: "sshd")
-                || LabProcesses.isAlive($0.dockerdPid, program: "dockerd")
-                || LabProcesses.isAlive($0.gatePid, program: "engine-gate")
+            $0.sshdRunning || $0.dockerdRunning || $0.gateRunning
         }
     }
 
     // MARK: building
 
     private func build(plan: LabAddressPlan, state: inout LabState, gateExecutable: String?, shell: LabShell) async throws {
-        try makeFolder(runRoot)
+        try makeFolder(runRoot, mode: 0o700)
         try Data("\(directory)\n".utf8).write(to: URL(fileURLWithPath: runRoot + "/directory"))
         try await buildNetwork(plan: plan, state: &state, shell: shell)
         try await buildSSH(plan: plan, state: &state, shell: shell)
@@ -214,14 +223,24 @@ public struct VirtualLab: Sendable {
             .init(table: "filter", chain: "INPUT", spec: ["-i", bridge, "-p", "icmp"] + tag + ["-j", "ACCEPT"]),
             .init(table: "filter", chain: "INPUT", spec: ["-i", bridge] + tag + ["-j", "REJECT"]),
         ]
-        for (position, rule) in rules.enumerated() {
-            state.iptablesRules.append(rule)
-            try state.save()
-            let index = rules[..<position].filter { $0.chain == rule.chain }.count + 1
-            try await shell.run(
-                "add iptables rule \(rule.chain) \(rule.spec.joined(separator: " "))",
-                ["iptables", "-w", "-t", rule.table, "-I", rule.chain, "\(index)"] + rule.spec,
-                hint: "check iptables works here (`iptables -L`)")
+        // The same over IPv6 (the bridge has IPv6 disabled; these hold even if it is enabled),
+        // except that nothing is accepted from the lab at all.
+        let rules6: [LabState.Rule] = [
+            .init(table: "filter", chain: "FORWARD", spec: ["-i", bridge, "-o", bridge] + tag + ["-j", "ACCEPT"], ipv6: true),
+            .init(table: "filter", chain: "FORWARD", spec: ["-i", bridge] + tag + ["-j", "DROP"], ipv6: true),
+            .init(table: "filter", chain: "FORWARD", spec: ["-o", bridge] + tag + ["-j", "DROP"], ipv6: true),
+            .init(table: "filter", chain: "INPUT", spec: ["-i", bridge] + tag + ["-j", "DROP"], ipv6: true),
+        ]
+        for group in [rules, rules6] {
+            for (position, rule) in group.enumerated() {
+                state.iptablesRules.append(rule)
+                try state.save()
+                let index = group[..<position].filter { $0.chain == rule.chain }.count + 1
+                try await shell.run(
+                    "add \(rule.program) rule \(rule.chain) \(rule.spec.joined(separator: " "))",
+                    [rule.program, "-w", "-t", rule.table, "-I", rule.chain, "\(index)"] + rule.spec,
+                    hint: "check \(rule.program) works here (`\(rule.program) -L`)")
+            }
         }
 
         for host in plan.hosts {
@@ -239,6 +258,12 @@ public struct VirtualLab: Sendable {
                 ["ip", "link", "add", host.veth, "type", "veth", "peer", "name", "eth0", "netns", ns])
             try await shell.run(
                 "attach \(host.veth) to \(bridge)", ["ip", "link", "set", host.veth, "master", bridge, "up"])
+            // No IPv6 inside the lab host: it has no IPv6 address to leave the lab with.
+            for key in ["all", "default"] {
+                try await shell.run(
+                    "disable IPv6 in \(ns)",
+                    nsenterPrefix(netns: ns) + ["sysctl", "-qw", "net.ipv6.conf.\(key).disable_ipv6=1"])
+            }
             try await shell.run("bring up lo in \(ns)", ["ip", "-n", ns, "link", "set", "lo", "up"])
             try await shell.run(
                 "address eth0 of \(host.name)",

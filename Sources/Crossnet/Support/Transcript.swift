@@ -44,8 +44,12 @@ public final class Transcript: @unchecked Sendable {
 
     public init() {}
 
-    /// Appends an entry.
+    /// Appends an entry, with any URL credentials or swarm join token in it masked
+    /// (``Redaction``): a transcript is an artifact.
     public func record(_ entry: TranscriptEntry) {
+        var entry = entry
+        entry.command = Redaction.text(entry.command)
+        entry.result = Redaction.text(entry.result)
         lock.lock()
         entries.append(entry)
         lock.unlock()
