@@ -6,19 +6,19 @@ import Crossnet
 extension HostNetworkSuite {
     @Suite("host measurements", .tags(.lab, .measure, .hostNetwork), .needsInventory, .needsTwoHosts, .serialized)
     struct Measurements {
-    @Test("TCP throughput over host (1 stream and the inventory's parallel streams) is measured with the configured repeats", arguments: MeasureSupport.throughputPairs(.host))
-    func tcpThroughput(pair: HostPair) async throws {
-        try await MeasureSupport.tcpThroughput(.host, pair)
+    @Test("TCP throughput over host (1 stream and the inventory's parallel streams) is measured with the configured repeats", arguments: MeasureSupport.throughputRounds(.host))
+    func tcpThroughput(round: ScheduledRound) async throws {
+        try await MeasureSupport.tcpThroughput(.host, round)
     }
 
-    @Test("UDP throughput over host at the inventory's rate is measured with loss and jitter", arguments: MeasureSupport.throughputPairs(.host))
-    func udpThroughput(pair: HostPair) async throws {
-        try await MeasureSupport.udpThroughput(.host, pair)
+    @Test("UDP throughput over host at the inventory's rate is measured with loss and jitter", arguments: MeasureSupport.throughputRounds(.host))
+    func udpThroughput(round: ScheduledRound) async throws {
+        try await MeasureSupport.udpThroughput(.host, round)
     }
 
-    @Test("ICMP, TCP and UDP round-trip times over host are measured with warm-up samples discarded", arguments: MeasureSupport.latencyPairs(.host))
-    func latency(pair: HostPair) async throws {
-        try await MeasureSupport.latency(.host, pair)
+    @Test("ICMP, TCP and UDP round-trip times over host are measured with warm-up samples discarded", arguments: MeasureSupport.latencyRounds(.host))
+    func latency(round: ScheduledRound) async throws {
+        try await MeasureSupport.latency(.host, round)
     }
 }
 }

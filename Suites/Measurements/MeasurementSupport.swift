@@ -9,6 +9,13 @@ extension Tag {
     @Tag static var measure: Self
 }
 
+/// One round of a measurement schedule: a test case whose pairs share no host.
+struct ScheduledRound: Sendable, CustomTestStringConvertible {
+    var index: Int
+    var round: MeasurementSchedule.Round
+    var testDescription: String { "round \(index): " + round.measurements.map(\.description).joined(separator: ", ") }
+}
+
 /// What the measurement suites share: options from the inventory and environment, the schedule
 /// per driver, and helpers that run a figure, check it and attach it.
 enum MeasureSupport {
@@ -37,6 +44,39 @@ enum MeasureSupport {
     /// Latency pairs in schedule order (its own phase: the suite runs latency tests after throughput).
     static func latencyPairs(_ driver: DriverID) -> [HostPair] {
         schedule(driver).latencyOrder.map { HostPair(source: $0.source, target: $0.target) }
+    }
+
+    /// Throughput rounds in schedule order: one test case per round.
+    static func throughputRounds(_ driver: DriverID) -> [ScheduledRound] {
+        schedule(driver).rounds.enumerated().map { ScheduledRound(index: $0.offset + 1, round: $0.element) }
+    }
+
+    /// Latency rounds (their own phase: the suite runs latency tests after throughput).
+    static func latencyRounds(_ driver: DriverID) -> [ScheduledRound] { throughputRounds(driver) }
+
+    /// Runs `body` for every ordered pair of `round`, at once or one after another as the
+    /// inventory's `measurement.concurrency` says.
+    static func inRound(_ round: ScheduledRound, _ body: @escaping @Sendable (HostPair) async throws -> Void) async throws {
+        let concurrency = try await options().concurrency
+        _ = try await RoundExecutor.run(round.round, concurrency: concurrency) { order in
+            try await body(HostPair(source: order.source, target: order.target))
+        }
+    }
+
+    static func tcpThroughput(_ driver: DriverID, _ round: ScheduledRound) async throws {
+        try await inRound(round) { try await tcpThroughput(driver, $0) }
+    }
+
+    static func udpThroughput(_ driver: DriverID, _ round: ScheduledRound) async throws {
+        try await inRound(round) { try await udpThroughput(driver, $0) }
+    }
+
+    static func latency(_ driver: DriverID, _ round: ScheduledRound) async throws {
+        try await inRound(round) { try await latency(driver, $0) }
+    }
+
+    static func dns(_ driver: DriverID, _ round: ScheduledRound) async throws {
+        try await inRound(round) { try await dns(driver, $0) }
     }
 
     static func endpoints(_ pair: HostPair) throws -> MeasurementEndpoints {

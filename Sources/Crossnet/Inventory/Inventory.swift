@@ -112,6 +112,15 @@ public enum PairMode: String, Sendable, Equatable, CaseIterable {
     case star
 }
 
+/// Whether a measurement round's pairs run at the same time.
+public enum MeasurementConcurrency: String, Sendable, Equatable, CaseIterable {
+    /// The pairs of a round run at once (no host is in two pairs of a round): real labs, where
+    /// every host has its own CPUs and NIC. A full mesh of N hosts takes N−1 rounds (N odd: N).
+    case rounds
+    /// One pair after another: hosts that share cores (the virtual lab).
+    case serial
+}
+
 /// Measurement settings; the command line may override them.
 public struct MeasurementSettings: Sendable, Equatable {
     /// Seconds per throughput measurement (iperf3 `-t`), excluding the omitted first second.
@@ -126,11 +135,14 @@ public struct MeasurementSettings: Sendable, Equatable {
     public var udpRateBitsPerSecond: Double
     /// Latency samples per repeat.
     public var latencySamples: Int
+    /// Whether a round's pairs run at once (`rounds`, the default) or one after another (`serial`).
+    public var concurrency: MeasurementConcurrency
 
     public init(
         durationSeconds: Int = 10, repeats: Int = 3, pairs: PairMode = .mesh, parallelStreams: Int = 4,
-        udpRateBitsPerSecond: Double = 1e9, latencySamples: Int = 200
+        udpRateBitsPerSecond: Double = 1e9, latencySamples: Int = 200, concurrency: MeasurementConcurrency = .rounds
     ) {
+        self.concurrency = concurrency
         self.durationSeconds = durationSeconds
         self.repeats = repeats
         self.pairs = pairs

@@ -16,7 +16,7 @@ public enum InventoryLoader {
     static let macvlanKeys = ["subnet", "gateway", "ranges"]
     static let overlayKeys = ["subnet", "swarm_address_pool"]
     static let measurementKeys = [
-        "duration", "repeats", "pairs", "parallel_streams", "udp_rate", "latency_samples",
+        "duration", "repeats", "pairs", "parallel_streams", "udp_rate", "latency_samples", "concurrency",
     ]
     static let thresholdsKeys = ["regression_tolerance", "noisy_cv", "cpu_bound"]
 
@@ -494,6 +494,13 @@ private struct Context {
                 throw reader.error(at: node, "'pairs' in \(context) must be one of \(PairMode.allCases.map(\.rawValue).joined(separator: ", ")), got '\(value)'")
             }
             settings.pairs = mode
+        }
+        if let node = fields["concurrency"] {
+            let value = try reader.string(node, key: "concurrency", context: context)
+            guard let mode = MeasurementConcurrency(rawValue: value) else {
+                throw reader.error(at: node, "'concurrency' in \(context) must be one of \(MeasurementConcurrency.allCases.map(\.rawValue).joined(separator: ", ")), got '\(value)'")
+            }
+            settings.concurrency = mode
         }
         if let node = fields["parallel_streams"] {
             settings.parallelStreams = try reader.int(node, key: "parallel_streams", context: context, range: 1...128)

@@ -43,6 +43,7 @@ enum LabInventoryWriter {
               repeats: 3
               pairs: star
               udp_rate: 500M
+              concurrency: serial     # lab hosts share this machine's cores: one pair at a time
 
             """
         return text
