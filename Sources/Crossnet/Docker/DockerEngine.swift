@@ -176,19 +176,32 @@ public struct DeadlineExceeded: CrossnetError {
 }
 
 /// Runs `body`, throwing ``DeadlineExceeded`` if it has not finished after `deadline`.
+///
+/// Returns by the deadline even if `body` does not notice: `body` runs in its own task, which is
+/// cancelled when the deadline passes or the caller is cancelled (the SSH transport then aborts
+/// its pending channel operations), and the caller does not wait for it to wind down.
 public func withDeadline<T: Sendable>(
     _ deadline: Duration, host: String, operation: String, _ body: @escaping @Sendable () async throws -> T
 ) async throws -> T {
-    try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(for: deadline)
-            return nil
+    let once = ResumeOnce<T>()
+    let work = Task { try await body() }
+    let timer = Task {
+        try await Task.sleep(for: deadline)
+        once.resume(with: .failure(DeadlineExceeded(host: host, operation: operation, seconds: deadline.seconds)))
+        work.cancel()
+    }
+    return try await withTaskCancellationHandler {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, Error>) in
+            once.install(continuation)
+            Task {
+                let result = await work.result
+                timer.cancel()
+                once.resume(with: result)
+            }
         }
-        defer { group.cancelAll() }
-        guard let first = try await group.next(), let value = first else {
-            throw DeadlineExceeded(host: host, operation: operation, seconds: deadline.seconds)
-        }
-        return value
+    } onCancel: {
+        work.cancel()
+        timer.cancel()
+        once.resume(with: .failure(CancellationError()))
     }
 }
