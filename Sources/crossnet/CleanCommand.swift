@@ -28,7 +28,7 @@ struct CleanCommand: AsyncParsableCommand {
             for line in outcome.removed { print("removed \(line)") }
             if outcome.left.isComplete { return 0 }
             for line in outcome.left.lines { print("not removed: \(line)") }
-            print("run `crossnet clean\(run.map { " --run \($0)" } ?? "")` again once \(outcome.left.unreachableHosts.isEmpty ? "the problems above are fixed" : outcome.left.unreachableHosts.joined(separator: ", ") + " answer")")
+            print("run `crossnet clean\(run.map { " --run \($0)" } ?? "")` again once \(outcome.left.unreachableHosts.isEmpty ? "the problems above are fixed" : outcome.left.unreachableHosts.joined(separator: ", ") + (outcome.left.unreachableHosts.count == 1 ? " answers" : " answer"))")
             return 1
         }
     }
