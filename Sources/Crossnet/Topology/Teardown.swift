@@ -74,7 +74,11 @@ public enum Teardown {
                     await waitForNetworkGoneEverywhere(resource.id, fleet: fleet, report: &report)
                 case .swarm:
                     await SwarmCoordinator.leave(manager: resource.host, fleet: fleet, report: &report)
-                    for host in await context.swarm.gatewayBridgesToRemove() where !report.isDown(host) {
+                    for host in await context.swarm.gatewayBridgesToRemove() {
+                        if report.isDown(host) {
+                            report.skipped(host: host, operation: "remove network docker_gwbridge")
+                            continue
+                        }
                         do {
                             try await removeNetworkRetrying("docker_gwbridge", engine: fleet.engine(host))
                         } catch {

@@ -302,4 +302,30 @@ struct LabFaultTests {
         print("clean after the hosts returned: \(removed)")
         #expect(removed.count == 1 && removed.first?.hasPrefix("h2: network") == true, "\(removed)")
     }
+
+    @Test("swarm teardown does not stop at an unreachable worker: the others and the manager leave, the worker is named")
+    func swarmTeardownWithAWorkerDown() async throws {
+        let lab = try lab
+        try await withFleet(lab) { fleet in
+            let context = RunContext(runID: RunContext.newRunID(), fleet: fleet, probeImage: "none")
+            let swarm = try await context.swarm.ensure(context)
+            #expect(swarm.createdByCrossnet && swarm.managerHost == "h1")
+            try await withFault({ try await lab.faults.stopSSHD(host: "h2") }, undo: { try await lab.faults.startSSHD(host: "h2") }) {
+                let start = ContinuousClock.now
+                let report = await Teardown.report(context)
+                print("swarm teardown with worker h2 down took \(String(format: "%.2f", since(start))) s: \(report.lines)")
+                #expect(report.unreachableHosts == ["h2"])
+                #expect(report.unreachable.first?.operation == "leave the swarm")
+                for host in ["h1", "h3"] {
+                    let state = try await fleet.engine(host).info().swarm.localNodeState
+                    #expect(state == "inactive", "\(host) is still \(state)")
+                }
+            }
+            // h2 answers again: it still believes in the swarm; leaving it is the clean-up.
+            try await Task.sleep(for: .seconds(1.5))
+            try await fleet.engine("h2").swarmLeave()
+            let state = try await fleet.engine("h2").info().swarm.localNodeState
+            #expect(state == "inactive")
+        }
+    }
 }
