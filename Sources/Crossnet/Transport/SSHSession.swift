@@ -35,6 +35,23 @@ public final class SSHSession: Sendable {
     public static var sessionsOpened: Int { openedCounter.value }
     private static let openedCounter = LockedCounter()
 
+    /// Session threads still running in this process: open sessions, and sessions being torn
+    /// down or abandoned inside a blocking connect (those end within their connect timeout).
+    public static var liveSessionThreads: Int { SSHSessionCore.liveThreads.value }
+
+    /// Waits until no session thread runs any more, at most `timeout`; `true` when none is left.
+    ///
+    /// Call before the process exits after closing every session: libssh frees its global state
+    /// when the process exits, and a session thread still inside libssh then may crash.
+    public static func waitForSessionThreads(timeout: Duration) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while liveSessionThreads > 0 {
+            if ContinuousClock.now >= deadline { return false }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return true
+    }
+
     /// How many times this session reconnected after its connection was lost.
     public var reconnects: Int { slot.reconnects }
 
@@ -329,6 +346,12 @@ final class LockedCounter: @unchecked Sendable {
     func increment() {
         lock.lock()
         count += 1
+        lock.unlock()
+    }
+
+    func decrement() {
+        lock.lock()
+        count -= 1
         lock.unlock()
     }
 }

@@ -85,9 +85,16 @@ final class SSHSessionCore: @unchecked Sendable {
         readBuffer.deallocate()
     }
 
+    /// Session threads running now, in this process (abandoned connects included).
+    static let liveThreads = LockedCounter()
+
     /// Starts the session thread.
     func start() {
-        let thread = Thread { [self] in runLoop() }
+        Self.liveThreads.increment()
+        let thread = Thread { [self] in
+            runLoop()
+            Self.liveThreads.decrement()
+        }
         thread.name = "crossnet.ssh.\(endpoint.hostName)"
         thread.start()
     }

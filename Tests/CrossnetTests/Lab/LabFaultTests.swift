@@ -218,20 +218,20 @@ struct LabFaultTests {
     @Test("cancelling the task of a blocked call (exec, Engine API call, connect) returns at once")
     func cancellation() async throws {
         let lab = try lab
+        let before = SSHSession.liveSessionThreads
         try await withFleet(lab) { fleet in
             try lab.faults.freezeDockerd(host: "h1")
             defer { try? lab.faults.thawDockerd(host: "h1") }
             try await withFault({ try await lab.faults.cutLink(host: "h2") }, undo: { try await lab.faults.restoreLink(host: "h2") }) {
-
             let session = fleet.session("h1")
             let h1Engine = engine(fleet, "h1", timeout: .seconds(60))
             let h2Endpoint = SSHEndpoint(host: fleet.config("h2"))
             let blocked: [(String, Task<Void, any Error>)] = [
                 ("exec `docker ps` (60 s deadline)", Task { _ = try await session.exec("docker ps", timeout: .seconds(60)) }),
                 ("Engine API call (60 s deadline)", Task { _ = try await h1Engine.version() }),
-                ("connect over a blackholed link (60 s deadline)", Task {
+                ("connect over a blackholed link (8 s deadline)", Task {
                     _ = try await SSHSession.connect(
-                        h2Endpoint, options: SSHOptions(connectTimeout: .seconds(60), passphrase: nil), logger: FaultLab.logger)
+                        h2Endpoint, options: SSHOptions(connectTimeout: .seconds(8), passphrase: nil), logger: FaultLab.logger)
                 }),
             ]
             try await Task.sleep(for: .seconds(1))
@@ -253,6 +253,11 @@ struct LabFaultTests {
             let echo = try await fleet.session("h1").exec("echo ok", timeout: .seconds(5))
             #expect(echo.stdoutText == "ok\n")
         }
+        // The abandoned connect's thread ends within its libssh timeout (8 s), the fleet's at once.
+        let start = ContinuousClock.now
+        while SSHSession.liveSessionThreads > before, since(start) < 10 { try await Task.sleep(for: .milliseconds(100)) }
+        print("session threads back to \(SSHSession.liveSessionThreads) after \(String(format: "%.2f", since(start))) s")
+        #expect(SSHSession.liveSessionThreads <= before)
     }
 
     @Test("a host down at the start is named and the fleet goes on; teardown and clean report what they could not reach")
