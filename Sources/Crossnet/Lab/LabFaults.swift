@@ -31,7 +31,8 @@ public struct LabFaults: Sendable {
     // MARK: dockerd
 
     /// Freezes `host`'s dockerd with SIGSTOP: its socket still accepts connections, nothing answers.
-    /// - Returns: the pid frozen (give it to ``thawDockerd(host:)`` implicitly: it reads the same pid).
+    /// Undo with ``thawDockerd(host:)`` (the same recorded pid).
+    /// - Returns: the pid frozen.
     @discardableResult
     public func freezeDockerd(host: String) throws -> Int32 {
         let pid = try daemonPid(host: host, program: "dockerd", \.dockerdPid)
