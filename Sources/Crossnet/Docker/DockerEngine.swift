@@ -185,23 +185,22 @@ public func withDeadline<T: Sendable>(
 ) async throws -> T {
     let once = ResumeOnce<T>()
     let work = Task { try await body() }
-    let timer = Task {
-        try await Task.sleep(for: deadline)
-        once.resume(with: .failure(DeadlineExceeded(host: host, operation: operation, seconds: deadline.seconds)))
-        work.cancel()
+    // A Dispatch timer, not `Task.sleep`: it fires on time even when the cooperative pool is busy.
+    // Firing after `body` finished does nothing (the first resume wins; the task is done).
+    DispatchQueue.global().asyncAfter(deadline: .now() + deadline.seconds) {
+        if once.resume(with: .failure(DeadlineExceeded(host: host, operation: operation, seconds: deadline.seconds))) {
+            work.cancel()
+        }
     }
     return try await withTaskCancellationHandler {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, Error>) in
             once.install(continuation)
             Task {
-                let result = await work.result
-                timer.cancel()
-                once.resume(with: result)
+                once.resume(with: await work.result)
             }
         }
     } onCancel: {
         work.cancel()
-        timer.cancel()
         once.resume(with: .failure(CancellationError()))
     }
 }

@@ -67,7 +67,8 @@ private func failure<T>(_ body: () async throws -> T) async -> (error: (any Erro
 }
 
 /// Faults injected into a real virtual lab: every call returns by its deadline with an error
-/// naming the host, and a host that comes back is reconnected.
+/// naming the host, and a host that comes back is reconnected. "By its deadline" allows 1 s of
+/// scheduling slack: the machine's two cores are shared with builds.
 @Suite("Faults on a virtual lab", .serialized, .tags(.lab), .enabled(if: getuid() == 0, "needs root"), .faultLab)
 struct LabFaultTests {
     var lab: FaultLab { get throws { try #require(FaultLab.current) } }
@@ -126,14 +127,14 @@ struct LabFaultTests {
             print("Engine API call on frozen h2: returned after \(String(format: "%.2f", api.seconds)) s (deadline 3 s): \(api.error.map { "\($0)" } ?? "-")")
             let deadline = try #require(api.error as? DeadlineExceeded, "\(String(describing: api.error))")
             #expect(deadline.host == "h2" && deadline.operation == "docker version")
-            #expect(api.seconds >= 2.9 && api.seconds < 3.5)
+            #expect(api.seconds >= 2.9 && api.seconds < 4)
 
             let exec = await failure { try await fleet.session("h2").exec("docker version", timeout: .seconds(3)) }
             print("exec `docker version` on frozen h2: returned after \(String(format: "%.2f", exec.seconds)) s (deadline 3 s): \(exec.error.map { "\($0)" } ?? "-")")
             let timeout = try #require(exec.error as? SSHError)
             #expect(timeout.host == "h2")
             if case .timeout(let operation, _) = timeout.kind { #expect(operation.contains("docker version")) } else { Issue.record("\(timeout)") }
-            #expect(exec.seconds >= 2.9 && exec.seconds < 3.5)
+            #expect(exec.seconds >= 2.9 && exec.seconds < 4)
 
             // sshd still answers: the liveness check passes and the same connection serves the next call.
             try await Task.sleep(for: .milliseconds(500))
@@ -165,7 +166,7 @@ struct LabFaultTests {
                 let error = try #require(result.error as? SSHError, "\(what): \(String(describing: result.error))")
                 #expect(error.host == "h3", "\(what)")
                 if case .timeout = error.kind {} else { Issue.record("\(what): expected a timeout, got \(error)") }
-                #expect(result.seconds >= 2.9 && result.seconds < 3.5, "\(what)")
+                #expect(result.seconds >= 2.9 && result.seconds < 4, "\(what)")
             }
 
             // No answer to the liveness check: the session is marked broken within 5 s more.
