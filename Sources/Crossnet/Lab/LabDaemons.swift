@@ -107,7 +107,7 @@ extension VirtualLab {
         try state.save()
     }
 
-    private func startDockerd(
+    func startDockerd(
         host: LabState.Host, dockerd: String, docker: String, gateway: String, shell: LabShell
     ) async throws -> Int32 {
         let folder = "\(directory)/\(host.name)"

@@ -1,9 +1,9 @@
 import Foundation
 import Logging
 
-/// Injects faults into a virtual lab Crossnet made, for the fault suite and its tests: freeze
-/// or thaw a host's dockerd, cut or restore a host's link, stop or start its sshd, kill a
-/// container.
+/// Injects faults into a virtual lab Crossnet made, for the fault suite and its tests: freeze,
+/// thaw, stop or start a host's dockerd, cut or restore a host's link, stop or start its sshd,
+/// kill a container.
 ///
 /// Refuses anything but a running lab built by `crossnet lab up` (its `state.json`), and acts
 /// only on that lab's own processes (by pid, after checking the pid's command line names the lab
@@ -44,6 +44,33 @@ public struct LabFaults: Sendable {
     public func thawDockerd(host: String) throws {
         let pid = try daemonPid(host: host, program: "dockerd", \.dockerdPid)
         try signal(pid, SIGCONT, what: "thaw dockerd of \(host)")
+    }
+
+    /// Stops `host`'s dockerd (SIGTERM, then SIGKILL after 20 s) and waits until it is gone; its
+    /// socket disappears with it.
+    public func stopDockerd(host: String) async throws {
+        let pid = try daemonPid(host: host, program: "dockerd", \.dockerdPid)
+        try signal(pid, SIGTERM, what: "stop dockerd of \(host)")
+        let started = ContinuousClock.now
+        while LabProcesses.isAlive(pid, program: "dockerd") {
+            if ContinuousClock.now - started > .seconds(20) { kill(pid, SIGKILL) }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+    }
+
+    /// Starts `host`'s dockerd again (as `lab up` does), waits until it answers and records its
+    /// new pid in the lab state.
+    public func startDockerd(host: String) async throws {
+        guard var state = LabState.load(directory: lab.directory),
+            let index = state.hosts.firstIndex(where: { $0.name == host })
+        else { throw InputError("lab in \(lab.directory) has no host '\(host)'") }
+        if LabProcesses.isAlive(state.hosts[index].dockerdPid, program: "dockerd") { return }
+        guard let dockerd = LabPrerequisites.locate("dockerd"), let docker = LabPrerequisites.locate("docker") else {
+            throw LabError(step: "find dockerd", reason: "not installed", hint: "apt-get install docker.io")
+        }
+        state.hosts[index].dockerdPid = try await lab.startDockerd(
+            host: state.hosts[index], dockerd: dockerd, docker: docker, gateway: state.gateway, shell: shell)
+        try state.save()
     }
 
     // MARK: link

@@ -47,7 +47,13 @@ final class UnixSocketOpenOperation: LoopOperation {
             }
             return .finished
         } catch {
-            fail(core, core.translate(error))
+            var translated = core.translate(error)
+            if var refused = translated as? SSHError, case .libssh = refused.kind, refused.hint == nil {
+                // The server refused the channel: nothing listens on the socket (or forwarding is off).
+                refused.hint = "check that the daemon behind \(path) runs on \(core.endpoint.hostName) (`crossnet check`) and that sshd allows AllowStreamLocalForwarding"
+                translated = refused
+            }
+            fail(core, translated)
             return .finished
         }
     }

@@ -334,4 +334,43 @@ struct LabFaultTests {
             #expect(state == "inactive")
         }
     }
+
+    @Test("dockerd stopped: Engine calls fail at once naming the host; restarted: the same session reaches it again")
+    func stoppedDockerd() async throws {
+        let lab = try lab
+        try await withFleet(lab) { fleet in
+            try await withFault({ try await lab.faults.stopDockerd(host: "h3") }, undo: { try await lab.faults.startDockerd(host: "h3") }) {
+                let result = await failure { try await fleet.engine("h3").version() }
+                print("Engine call with dockerd of h3 stopped: failed after \(String(format: "%.3f", result.seconds)) s: \(result.error.map { "\($0)" } ?? "-")")
+                let error = try #require(result.error as? SSHError, "\(String(describing: result.error))")
+                #expect(error.host == "h3")
+                #expect(error.message.contains("docker.sock"))
+                #expect(result.seconds < 1)
+            }
+            let version = try await fleet.engine("h3").version()
+            #expect(version.apiVersion == "1.41")
+            #expect(fleet.session("h3").reconnects == 0)
+        }
+    }
+
+    @Test("a killed probe container is seen as exited by its host's Engine")
+    func killedContainer() async throws {
+        let lab = try lab
+        let name = "cn-fault-\(UUID().uuidString.prefix(6).lowercased())"
+        let run = try await LocalCommand.run(try lab.lab.execArguments(host: "h2", command: [
+            "sh", "-c", "docker run -d --name \(name) --network none $(docker images -q crossnet/probe | head -1) sleep 300",
+        ]))
+        #expect(run.succeeded, "\(run.stderrText)")
+        do {
+            try await lab.faults.killContainer(host: "h2", name: name)
+            let state = try await LocalCommand.run(try lab.lab.execArguments(host: "h2", command: [
+                "docker", "inspect", "--format", "{{.State.Status}} {{.State.ExitCode}}", name,
+            ]))
+            #expect(state.trimmedStdout == "exited 137")
+        } catch {
+            _ = try? await LocalCommand.run(try lab.lab.execArguments(host: "h2", command: ["docker", "rm", "-f", name]))
+            throw error
+        }
+        _ = try await LocalCommand.run(try lab.lab.execArguments(host: "h2", command: ["docker", "rm", "-f", name]))
+    }
 }
