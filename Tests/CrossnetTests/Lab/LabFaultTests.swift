@@ -353,12 +353,20 @@ struct LabFaultTests {
         }
     }
 
+    /// Shell lines that import a one-binary busybox image `cnfault-busybox` unless the host has it.
+    static let busyboxImage = #"""
+        set -e; if ! docker image inspect cnfault-busybox >/dev/null 2>&1; then
+          r=$(mktemp -d); mkdir $r/bin; cp /bin/busybox $r/bin/; ln -s busybox $r/bin/sh
+          tar -C $r -c . | docker import - cnfault-busybox >/dev/null; rm -rf $r; fi
+
+        """#
+
     @Test("a killed probe container is seen as exited by its host's Engine")
     func killedContainer() async throws {
         let lab = try lab
         let name = "cn-fault-\(UUID().uuidString.prefix(6).lowercased())"
         let run = try await LocalCommand.run(try lab.lab.execArguments(host: "h2", command: [
-            "sh", "-c", "docker run -d --name \(name) --network none $(docker images -q crossnet/probe | head -1) sleep 300",
+            "sh", "-c", Self.busyboxImage + "docker run -d --name \(name) --network none cnfault-busybox /bin/busybox sleep 300",
         ]))
         #expect(run.succeeded, "\(run.stderrText)")
         do {
