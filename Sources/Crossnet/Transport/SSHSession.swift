@@ -91,13 +91,26 @@ public final class SSHSession: Sendable {
         let core = SSHSessionCore(endpoint: endpoint, options: options, logger: logger)
         core.start()
         let started = ContinuousClock.now
+        let operation = "connect to \(endpoint.addressAndPort)"
         do {
-            try await core.perform(deadline: options.connectTimeout, operation: "connect to \(endpoint.addressAndPort)") { core in
+            try await core.perform(deadline: options.connectTimeout, operation: operation) { core in
                 try SSHConnector.connect(core)
             }
-        } catch {
+        } catch var error as SSHError {
             // Does not wait: the thread may still be inside a blocking connect; it tears the
             // session down as soon as that returns.
+            core.shutdown()
+            // libssh's own timeout (the same `connectTimeout`) may fire just before ours: the
+            // same fault, reported the same way.
+            let elapsed = ContinuousClock.now - started
+            if case .libssh = error.kind, elapsed >= options.connectTimeout * 0.95 {
+                error = SSHError(
+                    endpoint, .timeout(operation: operation, elapsed: elapsed),
+                    "\(operation) did not finish within \(formatSeconds(elapsed)) (\(error.message))",
+                    hint: "check that \(endpoint.hostName) is up and reachable on \(endpoint.addressAndPort)")
+            }
+            throw error
+        } catch {
             core.shutdown()
             throw error
         }
