@@ -18,17 +18,18 @@ struct CleanCommand: AsyncParsableCommand {
         CLILogging.bootstrap
         try await withExitCodes {
             let inventory = try options.loadInventory()
-            let fleet = try await HostFleet.connect(inventory, options: options.sshOptions, logger: options.makeLogger("clean"))
-            do {
-                let removed = try await Cleaner(fleet: fleet, runID: run).run()
-                await fleet.close()
-                if removed.isEmpty { print("nothing to clean: no resource labelled \(RunContext.runLabel)\(run.map { "=\($0)" } ?? "")") }
-                for line in removed { print("removed \(line)") }
-                return 0
-            } catch {
-                await fleet.close()
-                throw error
+            let fleet = try await HostFleet.connect(
+                inventory, options: options.sshOptions, logger: options.makeLogger("clean"), tolerateDown: true)
+            let outcome = await Cleaner(fleet: fleet, runID: run).clean()
+            await fleet.close()
+            if outcome.removed.isEmpty && outcome.left.isComplete {
+                print("nothing to clean: no resource labelled \(RunContext.runLabel)\(run.map { "=\($0)" } ?? "")")
             }
+            for line in outcome.removed { print("removed \(line)") }
+            if outcome.left.isComplete { return 0 }
+            for line in outcome.left.lines { print("not removed: \(line)") }
+            print("run `crossnet clean\(run.map { " --run \($0)" } ?? "")` again once \(outcome.left.unreachableHosts.isEmpty ? "the problems above are fixed" : outcome.left.unreachableHosts.joined(separator: ", ") + (outcome.left.unreachableHosts.count == 1 ? " answers" : " answer"))")
+            return 1
         }
     }
 }

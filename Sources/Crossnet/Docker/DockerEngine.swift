@@ -227,19 +227,31 @@ public struct DeadlineExceeded: CrossnetError {
 }
 
 /// Runs `body`, throwing ``DeadlineExceeded`` if it has not finished after `deadline`.
+///
+/// Returns by the deadline even if `body` does not notice: `body` runs in its own task, which is
+/// cancelled when the deadline passes or the caller is cancelled (the SSH transport then aborts
+/// its pending channel operations), and the caller does not wait for it to wind down.
 public func withDeadline<T: Sendable>(
     _ deadline: Duration, host: String, operation: String, _ body: @escaping @Sendable () async throws -> T
 ) async throws -> T {
-    try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(for: deadline)
-            return nil
+    let once = ResumeOnce<T>()
+    let work = Task { try await body() }
+    // A Dispatch timer, not `Task.sleep`: it fires on time even when the cooperative pool is busy.
+    // Firing after `body` finished does nothing (the first resume wins; the task is done).
+    DispatchQueue.global().asyncAfter(deadline: .now() + deadline.seconds) {
+        if once.resume(with: .failure(DeadlineExceeded(host: host, operation: operation, seconds: deadline.seconds))) {
+            work.cancel()
         }
-        defer { group.cancelAll() }
-        guard let first = try await group.next(), let value = first else {
-            throw DeadlineExceeded(host: host, operation: operation, seconds: deadline.seconds)
+    }
+    return try await withTaskCancellationHandler {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, Error>) in
+            once.install(continuation)
+            Task {
+                once.resume(with: await work.result)
+            }
         }
-        return value
+    } onCancel: {
+        work.cancel()
+        once.resume(with: .failure(CancellationError()))
     }
 }

@@ -61,21 +61,29 @@ extension VirtualLab {
             let configPath = folder + "/sshd_config"
             try write(config, to: configPath, mode: 0o600)
             try await shell.run("check sshd config of \(host.name)", [sshd, "-t", "-f", configPath])
-            try? FileManager.default.removeItem(atPath: folder + "/sshd.pid")
-            try await shell.run(
-                "start sshd on \(host.name)",
-                nsenterPrefix(netns: host.netns) + [sshd, "-f", configPath, "-E", folder + "/sshd.log"],
-                hint: "see \(folder)/sshd.log")
-            guard let daemon = await waitForPidFile(folder + "/sshd.pid", executable: sshd, deadline: .seconds(10)) else {
-                throw LabError(
-                    step: "start sshd on \(host.name)", reason: "no live sshd after 10 s: \(tail(folder + "/sshd.log"))",
-                    hint: "run `\(sshd) -d -f \(configPath)` inside the namespace to see why")
-            }
+            let daemon = try await startSSHD(hostName: host.name, netns: host.netns, sshd: sshd, shell: shell)
             state.hosts[index].sshdPid = daemon.pid
             state.hosts[index].sshd = daemon
             try state.save()
         }
         try write(knownHosts, to: directory + "/known_hosts", mode: 0o644)
+    }
+
+    /// Starts the sshd of one lab host from its `sshd_config` and returns its pid once it runs.
+    func startSSHD(hostName: String, netns: String, sshd: String, shell: LabShell) async throws -> ProcessIdentity {
+        let folder = "\(directory)/\(hostName)"
+        let configPath = folder + "/sshd_config"
+        try? FileManager.default.removeItem(atPath: folder + "/sshd.pid")
+        try await shell.run(
+            "start sshd on \(hostName)",
+            nsenterPrefix(netns: netns) + [sshd, "-f", configPath, "-E", folder + "/sshd.log"],
+            hint: "see \(folder)/sshd.log")
+        guard let daemon = await waitForPidFile(folder + "/sshd.pid", executable: sshd, deadline: .seconds(10)) else {
+            throw LabError(
+                step: "start sshd on \(hostName)", reason: "no live sshd after 10 s: \(tail(folder + "/sshd.log"))",
+                hint: "run `\(sshd) -d -f \(configPath)` inside the namespace to see why")
+        }
+        return daemon
     }
 
     /// Starts every host's dockerd in parallel and waits until each answers.
@@ -106,7 +114,7 @@ extension VirtualLab {
         try state.save()
     }
 
-    private func startDockerd(
+    func startDockerd(
         host: LabState.Host, dockerd: String, docker: String, gateway: String, shell: LabShell
     ) async throws -> ProcessIdentity {
         let folder = "\(directory)/\(host.name)"

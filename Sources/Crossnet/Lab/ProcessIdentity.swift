@@ -49,6 +49,12 @@ extension LabProcesses {
 
     /// `true` when `pid` runs a program whose file name is `name` (`sshd`, `dockerd`), whatever
     /// its folder: for finding daemons of a lab whose state file is gone.
+    /// ``runs(_:programNamed:)`` for a pid that may be absent.
+    static func isAlive(_ pid: Int32?, program name: String) -> Bool {
+        guard let pid else { return false }
+        return runs(pid, programNamed: name)
+    }
+
     static func runs(_ pid: Int32, programNamed name: String) -> Bool {
         guard let executable = executable(pid), ProcessIdentity.current(of: pid) != nil else { return false }
         return (executable as NSString).lastPathComponent == name

@@ -95,6 +95,30 @@ public actor SwarmCoordinator {
             createdByCrossnet: false)
     }
 
+    /// Makes every host of `fleet` leave the swarm, workers first, then `manager`; best-effort:
+    /// a worker that does not answer is recorded in `report` and the others still leave. The
+    /// manager leaves even when a worker could not (`force`), so the swarm is gone from every
+    /// host that answers.
+    public static func leave(manager: String, fleet: HostFleet, report: inout TeardownReport) async {
+        for host in fleet.hostNames where host != manager && !report.isDown(host) {
+            do {
+                let info = try await fleet.engine(host).info().swarm
+                if info.localNodeState != "inactive" { try await fleet.engine(host).swarmLeave() }
+            } catch {
+                report.record(error, host: host, operation: "leave the swarm")
+            }
+        }
+        guard !report.isDown(manager) else {
+            report.skipped(host: manager, operation: "leave the swarm (manager)")
+            return
+        }
+        do {
+            try await fleet.engine(manager).swarmLeave()
+        } catch {
+            report.record(error, host: manager, operation: "leave the swarm (manager)")
+        }
+    }
+
     /// Forgets the state after teardown removed the swarm.
     public func reset() {
         state = nil
