@@ -19,6 +19,8 @@ public struct DFPing: Sendable, Equatable {
     /// ICMP echo payload bytes (`-s`).
     public var payload: Int
     public var outcome: Outcome
+    /// The line of ping's output that decided the outcome (reply, error or statistics), as evidence.
+    public var evidence: String
 
     /// IPv4 (20) plus ICMP (8) header bytes around the payload.
     public static let headerBytes = 28
@@ -28,9 +30,10 @@ public struct DFPing: Sendable, Equatable {
 
     public var crossed: Bool { outcome == .crossed }
 
-    public init(payload: Int, outcome: Outcome) {
+    public init(payload: Int, outcome: Outcome, evidence: String = "") {
         self.payload = payload
         self.outcome = outcome
+        self.evidence = evidence
     }
 
     /// The command run in the source container.
@@ -41,23 +44,25 @@ public struct DFPing: Sendable, Equatable {
     /// Reads iputils ping's output for one DF echo of `payload` bytes (stdout and stderr together:
     /// the local error goes to stderr). Throws when it is not ping's output at all.
     public static func parse(_ text: String, payload: Int, host: String = "local", operation: String = "ping -M do") throws -> DFPing {
-        if let range = text.range(of: "message too long") {
-            return DFPing(payload: payload, outcome: .tooLargeLocally(mtu: number(after: "mtu=", in: text[range.lowerBound...])))
+        let lines = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+        if let line = lines.first(where: { $0.contains("message too long") }) {
+            return DFPing(payload: payload, outcome: .tooLargeLocally(mtu: number(after: "mtu=", in: line)), evidence: line)
         }
-        if let range = text.range(of: "Frag needed") {
-            return DFPing(payload: payload, outcome: .fragmentationNeeded(mtu: number(after: "mtu = ", in: text[range.lowerBound...])))
+        if let line = lines.first(where: { $0.contains("Frag needed") }) {
+            return DFPing(payload: payload, outcome: .fragmentationNeeded(mtu: number(after: "mtu = ", in: line)), evidence: line)
         }
-        guard let stats = text.split(whereSeparator: \.isNewline).first(where: { $0.contains("packets transmitted") }) else {
+        guard let stats = lines.first(where: { $0.contains("packets transmitted") }) else {
             throw MeasurementError.unparsable(
                 host: host, operation: operation, reason: "no 'packets transmitted' statistics line",
                 excerpt: String(text.prefix(300)))
         }
         let received = stats.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
             .first { $0.hasSuffix("received") }.flatMap { Int($0.prefix { $0.isNumber }) } ?? 0
-        return DFPing(payload: payload, outcome: received > 0 ? .crossed : .noReply)
+        let reply = lines.first { $0.contains("bytes from") }
+        return DFPing(payload: payload, outcome: received > 0 ? .crossed : .noReply, evidence: reply ?? stats)
     }
 
-    private static func number(after marker: String, in text: Substring) -> Int? {
+    private static func number(after marker: String, in text: String) -> Int? {
         guard let range = text.range(of: marker) else { return nil }
         return Int(text[range.upperBound...].prefix { $0.isNumber })
     }
