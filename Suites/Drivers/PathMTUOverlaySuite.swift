@@ -41,10 +41,13 @@ struct PathMTUOverlaySuite {
     @Test("a TCP connection across overlay moves bulk data (no black hole): 8 MiB arrive in full", arguments: MeasureSupport.latencyPairs(.overlay))
     func movesBulkData(pair: HostPair) async throws {
         try await withTranscript {
-            let runner = ThroughputRunner(fleet: try CurrentDeployment.runContext().fleet, options: try await MeasureSupport.options())
-            let report = try await runner.transfer(bytes: Self.bulkBytes, between: try Self.endpoints(pair))
-            let received = try #require(report.end.sumReceived?.bytes, "iperf3 reported no received bytes")
-            #expect(received >= Double(Self.bulkBytes), "\(Int(received)) of \(Self.bulkBytes) bytes arrived")
+            let transfer = BulkTransfer(fleet: try CurrentDeployment.runContext().fleet)
+            let started = ContinuousClock.now
+            let result = try await transfer.fetch(bytes: Self.bulkBytes, between: try Self.endpoints(pair))
+            let elapsed = ContinuousClock.now - started
+            Attachment.record("\(result.bodyBytes) body bytes of \(result.contentLength.map(String.init) ?? "?") announced in \(elapsed)", named: "bulk.txt")
+            #expect(result.contentLength == Self.bulkBytes, "announced \(String(describing: result.contentLength))")
+            #expect(result.complete, "\(result.bodyBytes) of \(Self.bulkBytes) bytes arrived")
         }
     }
 }

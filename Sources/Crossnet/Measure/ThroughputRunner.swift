@@ -68,25 +68,6 @@ public struct ThroughputRunner: Sendable {
         throw lastError ?? MeasurementError.noSamples(host: endpoints.source.host, operation: operation)
     }
 
-    /// Sends exactly `bytes` over one TCP connection (`iperf3 -n`) and returns the report: its
-    /// `end.sum_received.bytes` says how much arrived. A path that black-holes full-sized segments
-    /// stalls here and fails at `timeout` instead of completing.
-    public func transfer(bytes: Int, between endpoints: MeasurementEndpoints, timeout: Duration = .seconds(30)) async throws -> IperfReport {
-        try await shell.check(
-            endpoints.target,
-            ["sh", "-c", "pkill -x iperf3 2>/dev/null; sleep 0.1; iperf3 -s -1 -D -p \(Self.port)"], timeout: .seconds(20))
-        let client = ["iperf3", "-c", endpoints.targetAddress, "-p", String(endpoints.clientPort(Self.port)), "-J",
-                      "-n", String(bytes), "--connect-timeout", "5000"]
-        let operation = ProbeShell.display(client, in: endpoints.source)
-        var output = try await shell.run(endpoints.source, client, timeout: timeout)
-        if output.stdoutText.contains("Connection refused") {
-            // The daemonised server may not listen yet.
-            try await Task.sleep(for: .milliseconds(300))
-            output = try await shell.run(endpoints.source, client, timeout: timeout)
-        }
-        return try IperfReport.parse(output.stdout, host: endpoints.source.host, operation: operation)
-    }
-
     /// Measures `test` `options.repeats` times and returns its records: `throughput`, plus `loss`
     /// and `jitter` for UDP.
     public func measure(_ test: ThroughputTest, between endpoints: MeasurementEndpoints, testName: String) async throws -> [MeasurementRecord] {

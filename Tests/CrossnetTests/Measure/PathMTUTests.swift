@@ -88,4 +88,15 @@ struct PathMTUTests {
         let json = String(decoding: try JSONEncoder().encode(record), as: UTF8.self)
         #expect(json.contains(#""placement":"cross-host""#) && json.contains(#""parentMTU":1500"#))
     }
+
+    @Test("an HTTP response is counted as complete only when every announced body byte arrived")
+    func httpTransfer() throws {
+        let page = try MeasureFixtures.data("http/busybox-httpd-page-fixb.txt")
+        let whole = try HTTPTransfer.parse(page)
+        #expect(whole.contentLength == 14 && whole.bodyBytes == 14 && whole.complete)
+        #expect(whole.headerBytes + whole.bodyBytes == page.count)
+        let cut = try HTTPTransfer.parse(page.dropLast(5))
+        #expect(cut.bodyBytes == 9 && !cut.complete)
+        #expect(throws: MeasurementError.self) { try HTTPTransfer.parse(Data("HTTP/1.1 200 OK\r\nContent-Le".utf8)) }
+    }
 }
