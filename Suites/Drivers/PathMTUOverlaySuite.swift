@@ -28,7 +28,7 @@ struct PathMTUOverlaySuite {
             let oneMore = try await probe.ping(payload: mtu - DFPing.headerBytes + 1, between: endpoints)
             let fullSized = try await probe.ping(payload: Self.fullSizedPayload, between: endpoints)
             Attachment.record(
-                [atMTU, oneMore, fullSized].map { "\($0.packetBytes) bytes DF: \($0.outcome) — \($0.evidence)" }.joined(separator: "\n"),
+                [atMTU, oneMore, fullSized].map { "\($0.packetBytes) bytes DF: \($0.outcome) — \($0.evidence)" }.joined(separator: "\n") + "\n",
                 named: "df-pings.txt")
             #expect(atMTU.crossed, "a \(atMTU.packetBytes)-byte DF packet did not cross: \(atMTU.evidence)")
             #expect(!oneMore.crossed, "a \(oneMore.packetBytes)-byte DF packet crossed an overlay of MTU \(mtu): \(oneMore.evidence)")

@@ -4,7 +4,7 @@ import Foundation
 /// what became of it.
 public struct DFPing: Sendable, Equatable {
     /// What happened to the packet.
-    public enum Outcome: Sendable, Equatable {
+    public enum Outcome: Sendable, Equatable, CustomStringConvertible {
         /// The echo reply came back: a packet of this size crosses unfragmented.
         case crossed
         /// The sender refused it: larger than the route's MTU (`ping: local error: message too
@@ -14,6 +14,15 @@ public struct DFPing: Sendable, Equatable {
         case fragmentationNeeded(mtu: Int?)
         /// Nothing came back: dropped silently (a black hole for this size) or the path is down.
         case noReply
+
+        public var description: String {
+            switch self {
+            case .crossed: "crossed"
+            case .tooLargeLocally(let mtu): "refused by the sender (mtu \(mtu.map(String.init) ?? "?"))"
+            case .fragmentationNeeded(let mtu): "fragmentation needed on the way (mtu \(mtu.map(String.init) ?? "?"))"
+            case .noReply: "no reply"
+            }
+        }
     }
 
     /// ICMP echo payload bytes (`-s`).
