@@ -23,7 +23,8 @@ struct PathMTUOverlaySuite {
             let endpoints = try Self.endpoints(pair)
             let mtu = try #require(await probe.shell.pathMTU(from: endpoints.source, to: endpoints.targetAddress))
             let parent = try #require(await probe.parentInterface(for: endpoints), "no underlay interface on \(pair.source)")
-            #expect(mtu == parent.mtu - 50, "overlay MTU \(mtu) over \(parent.name) \(parent.mtu): VXLAN takes 50 bytes")
+            // VXLAN adds 50 bytes: an overlay MTU above the underlay's minus 50 black-holes full-sized packets.
+            #expect(mtu <= parent.mtu - 50, "overlay MTU \(mtu) over \(parent.name) \(parent.mtu): VXLAN needs 50 bytes")
             let atMTU = try await probe.ping(payload: mtu - DFPing.headerBytes, between: endpoints)
             let oneMore = try await probe.ping(payload: mtu - DFPing.headerBytes + 1, between: endpoints)
             let fullSized = try await probe.ping(payload: Self.fullSizedPayload, between: endpoints)
