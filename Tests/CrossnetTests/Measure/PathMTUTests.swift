@@ -25,6 +25,15 @@ struct PathMTUTests {
         // h2 dropping ICMP over 1000 bytes: a black hole, nothing comes back.
         Case(file: "blackhole-1200-no-reply.txt", payload: 1200, outcome: .noReply,
              evidence: "1 packets transmitted, 0 received, 100% packet loss, time 0ms"),
+        // Overlay (VXLAN) between h1 and h2: 1450 crosses, 1500 is refused by the sender.
+        Case(file: "overlay-1422-crossed.txt", payload: 1422, outcome: .crossed,
+             evidence: "1430 bytes from 198.19.240.4: icmp_seq=1 ttl=64 time=0.178 ms"),
+        Case(file: "overlay-1472-local-error.txt", payload: 1472, outcome: .tooLargeLocally(mtu: 1450),
+             evidence: "/usr/bin/ping: local error: message too long, mtu=1450"),
+        // Overlay created with `-o com.docker.network.driver.mtu=1550`: the container's eth0 says
+        // 1500, and the VXLAN device answers a 1500-byte DF packet with "frag needed" (mtu 1450).
+        Case(file: "overlay-mtu1550-1472-frag-needed.txt", payload: 1472, outcome: .fragmentationNeeded(mtu: 1450),
+             evidence: "From 198.19.241.4 icmp_seq=1 Frag needed and DF set (mtu = 1450)"),
     ]
 
     @Test("every captured DF ping reads as crossed, refused locally, frag needed or no reply", arguments: cases)
