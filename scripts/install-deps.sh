@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(libssh-dev libcurl4-openssl-dev pkg-config docker.io openssh-server openssh-client iperf3 sockperf
-          busybox-static iptables iproute2 procps libxml2-utils chromium)
+          busybox-static iputils-ping iptables iproute2 procps libxml2-utils chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -18,6 +18,7 @@ enum LabPrerequisites {
         ("busybox", "busybox-static"),
         ("iperf3", "iperf3"),
         ("sockperf", "sockperf"),
+        ("ping", "iputils-ping"),
         ("nsenter", "util-linux"),
         ("unshare", "util-linux"),
         ("setsid", "util-linux"),

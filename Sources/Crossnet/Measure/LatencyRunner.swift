@@ -14,7 +14,7 @@ public enum LatencyProtocol: String, Sendable, CaseIterable {
 /// records its percentiles; the first samples are discarded as warm-up.
 public struct LatencyRunner: Sendable {
     /// sockperf server port (TCP and UDP), away from common services.
-    public static let sockperfPort = 45202
+    public static let sockperfPort = ProbePorts.sockperf
 
     public let shell: ProbeShell
     public let options: MeasurementOptions
@@ -63,7 +63,8 @@ public struct LatencyRunner: Sendable {
         try await Task.sleep(for: .milliseconds(200))
         let log = "/tmp/crossnet-sockperf-\(tcp ? "tcp" : "udp").csv"
         let duration = Swift.max(1, options.durationSeconds)
-        let client = ["sockperf", "ping-pong", "-i", endpoints.targetAddress, "-p", port] + transport + [
+        let clientPort = String(endpoints.clientPort(Self.sockperfPort))
+        let client = ["sockperf", "ping-pong", "-i", endpoints.targetAddress, "-p", clientPort] + transport + [
             "-t", String(duration), "--mps=\(options.sockperfMessagesPerSecond)", "--full-log", log,
         ]
         let operation = ProbeShell.display(client, in: endpoints.source)
@@ -111,6 +112,6 @@ public struct LatencyRunner: Sendable {
         return MeasurementRecord(
             test: testName, driver: endpoints.driver.rawValue, metric: metric, protocol: proto,
             source: endpoints.source.host, target: endpoints.target.host, unit: "s", value: distribution.percentile(50),
-            stats: stats, parameters: parameters, flags: [])
+            stats: stats, parameters: parameters, flags: [], placement: endpoints.placement)
     }
 }

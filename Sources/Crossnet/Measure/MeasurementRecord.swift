@@ -6,7 +6,7 @@ public struct MeasurementRecord: Codable, Sendable, Equatable {
     public var test: String
     /// Driver id (`bridge`, `user-bridge`, `compose`, `host`, `none`, `overlay`, `macvlan`).
     public var driver: String
-    /// `throughput`, `rtt`, `dns`, `loss`, `jitter`.
+    /// `throughput`, `rtt`, `dns`, `loss`, `jitter`, `pmtu`.
     public var metric: String
     /// `tcp`, `udp`, `icmp`.
     public var `protocol`: String
@@ -14,7 +14,7 @@ public struct MeasurementRecord: Codable, Sendable, Equatable {
     public var source: String
     /// Host that receives it.
     public var target: String
-    /// `bit/s`, `s`, `%`.
+    /// `bit/s`, `s`, `%`, `bytes`.
     public var unit: String
     /// The headline: median for throughput, p50 for latency.
     public var value: Double
@@ -67,12 +67,19 @@ public struct MeasurementRecord: Codable, Sendable, Equatable {
         public var streams: Int?
         /// Target rate for UDP, bit/s.
         public var rateBitsPerSecond: Double?
+        /// MTU of the source container's interface towards the target.
         public var mtu: Int?
         public var repeats: Int?
+        /// The source host's interface the path leaves by (`eth0` across hosts, the bridge on one
+        /// host); recorded with `pmtu`.
+        public var parentInterface: String?
+        /// That interface's MTU, beside `pmtu` (e.g. 1500 under an overlay's 1450).
+        public var parentMTU: Int?
 
         public init(
             tool: String, version: String, durationSeconds: Double? = nil, streams: Int? = nil,
-            rateBitsPerSecond: Double? = nil, mtu: Int? = nil, repeats: Int? = nil
+            rateBitsPerSecond: Double? = nil, mtu: Int? = nil, repeats: Int? = nil, parentInterface: String? = nil,
+            parentMTU: Int? = nil
         ) {
             self.tool = tool
             self.version = version
@@ -81,6 +88,8 @@ public struct MeasurementRecord: Codable, Sendable, Equatable {
             self.rateBitsPerSecond = rateBitsPerSecond
             self.mtu = mtu
             self.repeats = repeats
+            self.parentInterface = parentInterface
+            self.parentMTU = parentMTU
         }
     }
 

@@ -20,7 +20,7 @@ public enum ThroughputTest: Sendable, Equatable, CustomStringConvertible {
 /// figure is the median over repeats.
 public struct ThroughputRunner: Sendable {
     /// TCP/UDP port of the iperf3 server (away from common services; also used on the host network).
-    public static let port = 45201
+    public static let port = ProbePorts.iperf3
 
     public let shell: ProbeShell
     public let options: MeasurementOptions
@@ -33,12 +33,14 @@ public struct ThroughputRunner: Sendable {
     /// Runs one iperf3 test and returns its report (`omit` seconds are left out of the figure).
     public func runOnce(_ test: ThroughputTest, between endpoints: MeasurementEndpoints, duration: Int? = nil) async throws -> IperfReport {
         let duration = duration ?? options.durationSeconds
-        let port = String(Self.port)
+        // Through a published port the client connects to the host port: iperf3 opens its data
+        // connections (and UDP flow) to the same port as its control connection, so one `-p` covers both.
+        let clientPort = String(endpoints.clientPort(Self.port))
         // A server left by an earlier failed run would hold the port: end it first.
         try await shell.check(
             endpoints.target,
-            ["sh", "-c", "pkill -x iperf3 2>/dev/null; sleep 0.1; iperf3 -s -1 -D -p \(port)"], timeout: .seconds(20))
-        var client = ["iperf3", "-c", endpoints.targetAddress, "-p", port, "-J", "-t", String(duration), "-O", "1",
+            ["sh", "-c", "pkill -x iperf3 2>/dev/null; sleep 0.1; iperf3 -s -1 -D -p \(Self.port)"], timeout: .seconds(20))
+        var client = ["iperf3", "-c", endpoints.targetAddress, "-p", clientPort, "-J", "-t", String(duration), "-O", "1",
                       "--connect-timeout", "5000"]
         switch test {
         case .tcp(let streams) where streams > 1: client += ["-P", String(streams)]
@@ -111,7 +113,7 @@ public struct ThroughputRunner: Sendable {
             MeasurementRecord(
                 test: testName, driver: endpoints.driver.rawValue, metric: metric, protocol: proto,
                 source: endpoints.source.host, target: endpoints.target.host, unit: unit, value: stats.median,
-                stats: .init(repeats: stats), parameters: parameters, flags: flags)
+                stats: .init(repeats: stats), parameters: parameters, flags: flags, placement: endpoints.placement)
         }
         var records = [record("throughput", unit: "bit/s", throughput, flags: flags)]
         if case .udp = test {

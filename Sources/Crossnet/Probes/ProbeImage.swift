@@ -1,7 +1,12 @@
 import Foundation
 
-/// The probe image: Debian's busybox-static, iperf3 and sockperf with their shared libraries and a
-/// writable `/tmp`, built on this machine without any registry and loaded onto hosts over SSH.
+/// The probe image: Debian's busybox-static, iperf3, sockperf and iputils' `ping` with their shared
+/// libraries and a writable `/tmp`, built on this machine without any registry and loaded onto
+/// hosts over SSH.
+///
+/// `ping` on the image's `PATH` is busybox's (`/bin/ping`); iputils' is at ``dfPing``
+/// (`/usr/bin/ping`) because busybox ping cannot set the don't-fragment bit (`-M do`), which the
+/// path MTU probe needs.
 ///
 /// The archive is byte-for-byte reproducible from the same binaries (sorted entries, zero mtimes,
 /// root ownership), so its image ID is a content hash and its tag `crossnet/probe:<12 hex>` says
@@ -17,9 +22,11 @@ public struct ProbeImage: Sendable, Equatable {
     public var toolVersions: [String: String]
 
     /// Programs copied into the image with their shared libraries.
-    static let programs = ["/usr/bin/iperf3", "/usr/bin/sockperf"]
+    static let programs = ["/usr/bin/iperf3", "/usr/bin/sockperf", dfPing]
     /// Debian packages the image is built from.
-    public static let debianPackages = ["busybox-static", "iperf3", "sockperf"]
+    public static let debianPackages = ["busybox-static", "iperf3", "sockperf", "iputils-ping"]
+    /// iputils' `ping` inside the image: `-M do` sets DF (busybox's `ping` on `PATH` cannot).
+    public static let dfPing = "/usr/bin/ping"
 
     /// Builds the image archive under `cacheDirectory` (reusing it when the content is unchanged).
     public static func build(cacheDirectory: String) async throws -> ProbeImage {
@@ -80,7 +87,7 @@ public struct ProbeImage: Sendable, Equatable {
         return ProbeImage(tag: tag, imageID: "sha256:" + imageHex, archive: archive, toolVersions: versions)
     }
 
-    /// `iperf3` and `sockperf` versions of the binaries that go into the image.
+    /// `iperf3`, `sockperf`, `busybox` and `iputils` (ping) versions of the binaries that go into the image.
     static func toolVersionsOnThisMachine() async throws -> [String: String] {
         var versions: [String: String] = [:]
         let iperf = try await LocalCommand.run(["/usr/bin/iperf3", "--version"]).stdoutText
@@ -92,6 +99,9 @@ public struct ProbeImage: Sendable, Equatable {
         }
         let busybox = try await LocalCommand.run(["/bin/busybox"]).stdoutText
         versions["busybox"] = busybox.split(separator: " ").dropFirst().first.map(String.init) ?? "unknown"
+        // `ping -V`: "ping from iputils 20221126".
+        let iputils = try await LocalCommand.run([dfPing, "-V"]).stdoutText
+        versions["iputils"] = iputils.split(whereSeparator: \.isWhitespace).dropFirst(3).first.map(String.init) ?? "unknown"
         return versions
     }
 

@@ -27,14 +27,15 @@ public struct TopologyDeployer: Sendable {
     /// Starts a probe container and records it; returns its endpoint with the address on `network`.
     func startProbe(
         host: String, name: String, network: String, aliases: [String] = [], ipv4Address: String? = nil,
-        extraLabels: [String: String] = [:], driver: DriverID, port: Int = ProbeCommand.httpPort
+        extraLabels: [String: String] = [:], driver: DriverID, port: Int = ProbeCommand.httpPort,
+        publishedPorts: [PublishedPort] = []
     ) async throws -> ProbeEndpoint {
         let engine = fleet.engine(host)
         let spec = ContainerSpec(
             name: name, image: context.probeImage, command: ProbeCommand.serve(port: port),
             labels: context.labels(extraLabels.merging(["crossnet.driver": driver.rawValue]) { a, _ in a }),
             networkMode: network, aliases: aliases, ipv4Address: ipv4Address,
-            hostname: network == "host" ? nil : name)
+            hostname: network == "host" ? nil : name, publishedPorts: publishedPorts)
         let id = try await engine.createContainer(spec)
         context.ledger.record(CreatedResource(host: host, kind: .container, id: id))
         try await engine.startContainer(id)
@@ -45,7 +46,9 @@ public struct TopologyDeployer: Sendable {
         case "none": address = nil
         default: address = details.networkSettings.networks?[network]?.ipAddress.flatMap { $0.isEmpty ? nil : $0 }
         }
-        return ProbeEndpoint(host: host, containerID: id, name: name, aliases: aliases, address: address)
+        return ProbeEndpoint(
+            host: host, containerID: id, name: name, aliases: aliases, address: address,
+            hostAddress: fleet.config(host).address, publishedPorts: publishedPorts)
     }
 
     /// Runs `body` on every host at once and returns the endpoints in host order; the first
@@ -69,12 +72,16 @@ public struct TopologyDeployer: Sendable {
         context.ledger.record(CreatedResource(host: host, kind: .network, id: id))
     }
 
+    /// Two probes on each host's default bridge; the second (`b`, the server of same-host figures)
+    /// publishes ``ProbePorts/bridgePublished`` so containers on other hosts reach it at
+    /// `<host address>:<host port>`, the bridge driver's only path across hosts.
     func deployBridge(hosts: [String]) async throws -> Deployment {
         let endpoints = try await onEachHost(hosts) { host in
             var endpoints: [ProbeEndpoint] = []
             for role in ["a", "b"] {
                 endpoints.append(try await startProbe(
-                    host: host, name: context.name("br-\(host)-\(role)"), network: "bridge", driver: .bridge))
+                    host: host, name: context.name("br-\(host)-\(role)"), network: "bridge", driver: .bridge,
+                    publishedPorts: role == "b" ? ProbePorts.bridgePublished : []))
             }
             return endpoints
         }
