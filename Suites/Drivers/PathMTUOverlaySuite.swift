@@ -1,11 +1,13 @@
 import Foundation
 import Testing
 
-@testable import Crossnet
+import Crossnet
 
+/// Shares the driver suite's deployment (one deployment per driver per run).
+extension OverlaySuite {
 /// VXLAN costs an overlay 50 bytes of MTU: what crosses it, and that TCP still moves bulk data.
-@Suite("path MTU over overlay", .tags(.lab, .overlay), .needsInventory, .needsTwoHosts, .serialized, .deployed(.overlay))
-struct PathMTUOverlaySuite {
+@Suite("path MTU over overlay", .tags(.lab, .overlay), .needsInventory, .needsTwoHosts, .serialized)
+struct PathMTU {
     /// The payload of a 1500-byte ICMP echo (the underlay's MTU).
     static let fullSizedPayload = 1500 - DFPing.headerBytes
     /// Bytes sent over one TCP connection to show there is no black hole.
@@ -51,4 +53,5 @@ struct PathMTUOverlaySuite {
             #expect(result.complete, "\(result.bodyBytes) of \(Self.bulkBytes) bytes arrived")
         }
     }
+}
 }

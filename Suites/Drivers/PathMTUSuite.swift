@@ -1,21 +1,15 @@
 import Foundation
 import Testing
 
-@testable import Crossnet
+import Crossnet
 
 /// The largest packet that crosses with DF set, per driver, beside the MTU of the host interface
-/// the path leaves by. Each case deploys its driver, measures, and tears it down.
-@Suite("path MTU", .tags(.lab, .measure), .needsInventory, .needsTwoHosts, .serialized)
-struct PathMTUSuite {
-    /// Every driver with a network path (`none` has none).
-    static let drivers: [DriverID] = DriverID.allCases.filter { driver in
-        driver != .none && (driver != .macvlan || SuiteInventory.hasMacvlan)
-    }
-
-    @Test("the largest DF packet that crosses equals the sender's interface MTU (no black hole below it), recorded beside the parent interface's MTU", arguments: drivers)
-    func pathMTU(driver: DriverID) async throws {
-        try await withDeployment(driver) { deployment in
-            try await withTranscript {
+/// the path leaves by. Each driver's measurement suite calls ``measure()`` on its own deployment
+/// (one deployment per driver per run).
+enum PathMTUSupport {
+    static func measure() async throws {
+        let deployment = try CurrentDeployment.get()
+        try await withTranscript {
                 let options = try await MeasureSupport.options()
                 let probe = PathMTUProbe(fleet: try CurrentDeployment.runContext().fleet, options: options)
                 var records: [MeasurementRecord] = []
@@ -39,7 +33,6 @@ struct PathMTUSuite {
                 Attachment.record(evidence.joined(separator: "\n"), named: "pmtu-evidence.txt")
                 try MeasureSupport.attach(records)
                 #expect(!records.isEmpty)
-            }
         }
     }
 
@@ -58,24 +51,4 @@ struct PathMTUSuite {
         }
         return paths
     }
-}
-
-/// Deploys `driver` around `body` the way ``DeployedTrait`` deploys around a suite, and tears it
-/// down after, even when `body` fails.
-func withDeployment(_ driver: DriverID, _ body: (Deployment) async throws -> Void) async throws {
-    let environment = try await SuiteEnvironment.shared.get()
-    let context = RunContext(runID: environment.runID, fleet: environment.fleet, probeImage: environment.image.tag)
-    do {
-        let deployment = try await TopologyDeployer(context: context).deploy(driver)
-        try await CurrentDeployment.$context.withValue(context) {
-            try await CurrentDeployment.$value.withValue(deployment) { try await body(deployment) }
-        }
-    } catch {
-        await Teardown.run(context)
-        await SuiteEnvironment.shared.flushTranscript()
-        throw error
-    }
-    let problems = await Teardown.run(context)
-    await SuiteEnvironment.shared.flushTranscript()
-    if !problems.isEmpty { Issue.record("teardown left problems: \(problems.joined(separator: "; "))") }
 }

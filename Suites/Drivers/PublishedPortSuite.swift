@@ -1,12 +1,14 @@
 import Foundation
 import Testing
 
-@testable import Crossnet
+import Crossnet
 
+/// Shares the driver suite's deployment (one deployment per driver per run).
+extension DefaultBridgeSuite {
 /// The default bridge across hosts: its only path is a port published on the host (DNAT), so that
 /// is what is claimed and measured, on the same pairs as the host network.
-@Suite("bridge across hosts through a published port", .tags(.lab, .bridge), .needsInventory, .needsTwoHosts, .serialized, .deployed(.bridge))
-struct PublishedPortSuite {
+@Suite("bridge across hosts through a published port", .tags(.lab, .bridge), .needsInventory, .needsTwoHosts, .serialized)
+struct PublishedPort {
     static func endpoints(_ pair: HostPair) throws -> MeasurementEndpoints {
         try CurrentDeployment.get().publishedPortEndpoints(for: HostPairOrder(source: pair.source, target: pair.target))
     }
@@ -77,4 +79,5 @@ struct PublishedPortSuite {
             }
         }
     }
+}
 }

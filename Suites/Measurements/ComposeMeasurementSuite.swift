@@ -25,5 +25,10 @@ extension ComposeSuite {
     func dnsTiming(round: ScheduledRound) async throws {
         try await MeasureSupport.dns(.compose, round)
     }
+
+    @Test("the largest packet that crosses over compose with DF set is measured (pmtu, bytes) beside the parent interface's MTU")
+    func pathMTU() async throws {
+        try await PathMTUSupport.measure()
+    }
 }
 }

@@ -20,5 +20,10 @@ extension HostNetworkSuite {
     func latency(round: ScheduledRound) async throws {
         try await MeasureSupport.latency(.host, round)
     }
+
+    @Test("the largest packet that crosses over host with DF set is measured (pmtu, bytes) beside the parent interface's MTU")
+    func pathMTU() async throws {
+        try await PathMTUSupport.measure()
+    }
 }
 }

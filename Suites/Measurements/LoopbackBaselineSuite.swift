@@ -1,12 +1,14 @@
 import Foundation
 import Testing
 
-@testable import Crossnet
+import Crossnet
 
+/// Shares the driver suite's deployment (one deployment per driver per run).
+extension HostNetworkSuite {
 /// The same-host baseline: the host's loopback (driver `host`, placement same-host), client and
 /// server in one host-network probe over 127.0.0.1, on the hosts the bridge types are measured on.
-@Suite("host loopback baseline", .tags(.lab, .measure, .hostNetwork), .needsInventory, .serialized, .deployed(.host))
-struct LoopbackBaselineSuite {
+@Suite("host loopback baseline", .tags(.lab, .measure, .hostNetwork), .needsInventory, .serialized)
+struct LoopbackBaseline {
     static func endpoints(_ pair: HostPair) throws -> MeasurementEndpoints {
         try CurrentDeployment.get().loopbackEndpoints(on: pair.source)
     }
@@ -47,4 +49,5 @@ struct LoopbackBaselineSuite {
             }
         }
     }
+}
 }
