@@ -12,7 +12,7 @@ struct HostNetworkSuite {
             let probe = ReachabilityProbe(context: context)
             let inContainer = try await probe.run(endpoint, ["ip", "-o", "-4", "addr"])
             let onHost = try await context.fleet.exec(host, "ip -o -4 addr")
-            let address = context.fleet.config(host).address
+            let address = context.fleet.config(host).dataAddress
             #expect(inContainer.stdoutText.contains(" \(address)/"), "container does not see \(address): \(inContainer.stdoutText)")
             #expect(Self.interfaces(inContainer.stdoutText) == Self.interfaces(onHost.stdoutText))
         }
@@ -24,7 +24,7 @@ struct HostNetworkSuite {
             let context = try CurrentDeployment.runContext()
             let deployment = try CurrentDeployment.get()
             let source = try #require(deployment.endpoint(on: pair.source))
-            let targetAddress = context.fleet.config(pair.target).address
+            let targetAddress = context.fleet.config(pair.target).dataAddress
             let probe = ReachabilityProbe(context: context)
             expectResult(try await probe.check(.host, from: source, .tcp(target: targetAddress, port: ProbeCommand.hostNetworkHTTPPort), expect: .reachable))
         }
@@ -61,8 +61,8 @@ struct NoneNetworkSuite {
             let context = try CurrentDeployment.runContext()
             let endpoint = try #require(try CurrentDeployment.get().endpoint(on: pair.source))
             let probe = ReachabilityProbe(context: context)
-            let own = context.fleet.config(pair.source).address
-            let other = context.fleet.config(pair.target).address
+            let own = context.fleet.config(pair.source).dataAddress
+            let other = context.fleet.config(pair.target).dataAddress
             expectResult(try await probe.check(.none, from: endpoint, .pingAddress(own), expect: .unreachable))
             expectResult(try await probe.check(.none, from: endpoint, .pingAddress(other), expect: .unreachable))
             expectResult(try await probe.check(.none, from: endpoint, .tcp(target: other, port: 22), expect: .unreachable))

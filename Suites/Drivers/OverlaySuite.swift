@@ -85,7 +85,7 @@ struct MacvlanSuite {
             let probe = ReachabilityProbe(context: context)
             expectResult(try await probe.check(.macvlan, from: source, .pingAddress(target), expect: .reachable))
             expectResult(try await probe.check(.macvlan, from: source, .tcp(target: target, port: ProbeCommand.httpPort), expect: .reachable))
-            expectResult(try await probe.check(.macvlan, from: source, .pingAddress(context.fleet.config(pair.target).address), expect: .reachable))
+            expectResult(try await probe.check(.macvlan, from: source, .pingAddress(context.fleet.config(pair.target).dataAddress), expect: .reachable))
         }
     }
 
@@ -99,7 +99,7 @@ struct MacvlanSuite {
             let context = try CurrentDeployment.runContext()
             let source = try #require(try CurrentDeployment.get().endpoint(on: host))
             let probe = ReachabilityProbe(context: context)
-            expectResult(try await probe.check(.macvlan, from: source, .pingAddress(context.fleet.config(host).address), expect: .unreachable))
+            expectResult(try await probe.check(.macvlan, from: source, .pingAddress(context.fleet.config(host).dataAddress), expect: .unreachable))
         }
     }
 }

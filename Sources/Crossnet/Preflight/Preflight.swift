@@ -167,7 +167,7 @@ public struct Preflight: Sendable {
         var checked: [String] = []
         for peer in others {
             for port in [2377, 7946] {
-                let command = "timeout 3 bash -c 'exec 3<>/dev/tcp/\(peer.address)/\(port)' 2>&1; echo \"rc=$?\""
+                let command = "timeout 3 bash -c 'exec 3<>/dev/tcp/\(peer.dataAddress)/\(port)' 2>&1; echo \"rc=$?\""
                 guard let output = try? await session.exec(command, timeout: .seconds(10)) else {
                     blocked.append("\(peer.name):\(port)/tcp (check did not run)")
                     continue
