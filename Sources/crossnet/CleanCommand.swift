@@ -20,10 +20,11 @@ struct CleanCommand: AsyncParsableCommand {
             let inventory = try options.loadInventory()
             let fleet = try await HostFleet.connect(inventory, options: options.sshOptions, logger: options.makeLogger("clean"))
             do {
-                let removed = try await Cleaner(fleet: fleet, runID: run).run()
+                let outcome = try await Cleaner(fleet: fleet, runID: run).clean()
                 await fleet.close()
-                if removed.isEmpty { print("nothing to clean: no resource labelled \(RunContext.runLabel)\(run.map { "=\($0)" } ?? "")") }
-                for line in removed { print("removed \(line)") }
+                for line in outcome.kept { print("kept \(line)") }
+                if outcome.removed.isEmpty { print("nothing to clean: no resource labelled \(RunContext.runLabel)\(run.map { "=\($0)" } ?? "")") }
+                for line in outcome.removed { print("removed \(line)") }
                 return 0
             } catch {
                 await fleet.close()
