@@ -95,22 +95,27 @@ struct RunCommand: AsyncParsableCommand {
         try fm.createDirectory(atPath: attachments, withIntermediateDirectories: true)
         progress.note("run \(runID) on \(inventory.hosts.count) hosts → \(runFolder)")
 
-        progress.begin("probe image", "building")
-        let image = try await ProbeImage.build(cacheDirectory: ProbeImageLoader.defaultCacheDirectory)
-        progress.update("connecting to \(inventory.hosts.map(\.name).joined(separator: ", "))")
+        progress.begin("probe image", "connecting to \(inventory.hosts.map(\.name).joined(separator: ", "))")
         let fleet = try await HostFleet.connect(inventory, options: options.sshOptions, logger: logger)
         var hosts: [ResultsDocument.Host] = []
+        var lock: RunLock?
         do {
-            progress.update("loading \(image.tag)")
-            _ = try await ProbeImageLoader.ensure(image, on: fleet)
+            // One run at a time per host (docs/concurrency.md): refused at once, naming the holder.
+            lock = try await RunLock.acquire(fleet: fleet, runID: runID)
+            for note in lock!.notes { progress.note(note) }
+            progress.update("building for each host's architecture")
+            let (image, _) = try await ProbeImageLoader.buildAndEnsure(on: fleet)
+            progress.update("loaded \(image.tag)")
             progress.begin("host facts")
             for host in inventory.hosts {
                 progress.update(host.name)
                 let info = try? await fleet.engine(host.name).info()
-                hosts.append(.init(name: host.name, address: host.address, kernel: info?.kernelVersion,
-                                   dockerVersion: info?.serverVersion, cpus: info?.cpuCount))
+                hosts.append(.init(name: host.name, address: host.address, dataAddress: host.dataAddress,
+                                   dataAddressName: host.dataAddressName, architecture: info?.architecture,
+                                   kernel: info?.kernelVersion, dockerVersion: info?.serverVersion, cpus: info?.cpuCount))
             }
         } catch {
+            if let lock { _ = await lock.release() }
             await fleet.close()
             throw error
         }
@@ -140,6 +145,11 @@ struct RunCommand: AsyncParsableCommand {
         }
         follower.stop()
         output.append("swift test exited with status \(status)")
+        // A lock left behind (Crossnet killed) is found stale by the next run: its pid is gone.
+        if let lock, let again = try? await HostFleet.connect(inventory, options: options.sshOptions, logger: logger) {
+            for problem in await lock.release(using: again) { output.append(problem) }
+            await again.close()
+        }
 
         progress.begin("reports")
         guard fm.fileExists(atPath: events) else {

@@ -78,6 +78,11 @@ public struct Preflight: Sendable {
                 host: host.name, check: "docker", status: .fail, detail: "\(error)",
                 hint: "start dockerd on the host and check `docker_socket` (\(host.dockerSocket)) in the inventory"))
         }
+        if dockerUp {
+            let machine = try? await engine.info().architecture
+            results.append(Self.architectureCheck(host: host.name, machine: machine))
+        }
+        results.append(Self.dataAddressCheck(host))
         results += await kernelChecks(host: host, session: session)
         results.append(await macvlanParentCheck(host: host, session: session))
         results.append(await swarmPortsCheck(host: host, session: session, peers: peers))

@@ -13,7 +13,7 @@ struct OverlayDeployer: Sendable {
     static let serviceAlias = "web"
 
     /// The run-scoped service name, e.g. `cn-3fa2-web`.
-    var serviceName: String { context.name(Self.serviceAlias) }
+    var serviceName: String { OverlayNaming(runID: context.runID).serviceName }
 
     func deploy(hosts: [String]) async throws -> Deployment {
         let fleet = context.fleet
@@ -40,7 +40,7 @@ struct OverlayDeployer: Sendable {
                 "swarm nodes outside the inventory, left untouched and kept free of Crossnet's tasks: "
                     + foreign.map(\.label).joined(separator: ", "))
         }
-        let network = context.name("ovl")
+        let network = OverlayNaming(runID: context.runID).networkName
         let networkID = try await manager.createNetwork(NetworkSpec(
             name: network, driver: "overlay", labels: context.labels(), attachable: true,
             subnet: fleet.inventory.network.overlaySubnet))
@@ -165,4 +165,14 @@ struct OverlayDeployer: Sendable {
             reason: "tasks not running on every host after 90 s: \(lastStates.joined(separator: "; "))",
             hint: "check the probe image is loaded on every node (`crossnet image load`) and the nodes are Ready (`docker node ls`)")
     }
+}
+
+/// The overlay topology's names for one run: distinct per run, so two runs (or a user's own `web`)
+/// never meet in one swarm.
+struct OverlayNaming: Sendable, Equatable {
+    var runID: String
+    /// `cn-<last 4 of the run id>-web`.
+    var serviceName: String { RunContext.name(runID: runID, "web") }
+    /// `cn-<last 4 of the run id>-ovl`.
+    var networkName: String { RunContext.name(runID: runID, "ovl") }
 }

@@ -155,7 +155,11 @@ public struct RunLock: Sendable {
 
     /// Gives the lock back on every host where this run holds it (never another run's lock).
     /// Returns the problems, one line per host that could not be reached.
-    public func release() async -> [String] {
+    public func release() async -> [String] { await release(using: fleet) }
+
+    /// ``release()`` over another connection to the same hosts (the one that took the lock may
+    /// have been closed while the suites ran).
+    public func release(using fleet: HostFleet) async -> [String] {
         var problems: [String] = []
         for host in hosts {
             let engine = fleet.engine(host)
