@@ -34,8 +34,8 @@ public struct Cleaner: Sendable {
         var live: [String: String] = [:]
         for (host, holder) in try await RunLock.holders(fleet: fleet) {
             switch holder.liveness(from: here) {
-            case .alive: live[holder.runID] = "\(holder.summary) holds \(host)'s lock and is alive"
-            case .unknown(let why): live[holder.runID] = "\(holder.summary) holds \(host)'s lock: \(why)"
+            case .alive: live[holder.runID] = "\(holder.summary): holds \(host)'s lock and is alive"
+            case .unknown(let why): live[holder.runID] = "\(holder.summary): holds \(host)'s lock; \(why)"
             case .dead: continue
             }
         }
@@ -47,7 +47,7 @@ public struct Cleaner: Sendable {
         let live = runID == nil ? try await liveRuns() : [:]
         func isLive(_ labels: [String: String]?) -> Bool { labels?[RunContext.runLabel].map { live[$0] != nil } ?? false }
         var outcome = Outcome()
-        outcome.kept = live.keys.sorted().map { "run \($0): \(live[$0]!) — `crossnet clean --run \($0)` removes it anyway" }
+        outcome.kept = live.keys.sorted().map { "\(live[$0]!) — `crossnet clean --run \($0)` removes it anyway" }
         var removed: [String] = []
         var managers: [String] = []
         for host in fleet.hostNames {

@@ -55,6 +55,85 @@ struct SharedSwarmLabTests {
         }
     }
 
+    @Test("a second run against the same hosts is refused at once naming the first; clean without --run keeps the live run; a dead holder's lock is taken over")
+    func concurrentRuns() async throws {
+        let dir = "/tmp/cnlab-lock-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let lab = VirtualLab(directory: dir)
+        defer { _ = try? LocalCommand.runBlocking(["rm", "-rf", dir]) }
+        do {
+            let description = try await lab.up(hostCount: 2, subnet: "198.18.160.0/24", logger: logger)
+            let fleet = try await HostFleet.connect(try InventoryLoader.load(path: description.inventoryPath), logger: logger)
+            do {
+                try await lockScenario(fleet)
+            } catch {
+                await fleet.close()
+                throw error
+            }
+            await fleet.close()
+            try await lab.down(logger: logger)
+        } catch {
+            try? await lab.down(logger: logger)
+            throw error
+        }
+    }
+
+    func lockScenario(_ fleet: HostFleet) async throws {
+        let (image, _) = try await ProbeImageLoader.buildAndEnsure(on: fleet)
+        let first = RunContext(runID: "20261126T150000-aaaa", fleet: fleet, probeImage: image.tag)
+        let lock = try await RunLock.acquire(fleet: fleet, runID: first.runID)
+        _ = try await TopologyDeployer(context: first).deploy(.userBridge)
+
+        // The second run: refused at once, naming run id, controller, pid and start time.
+        let started = ContinuousClock.now
+        let refusal = await #expect(throws: RunLockRefused.self) {
+            try await RunLock.acquire(fleet: fleet, runID: "20261126T150002-bbbb")
+        }
+        let elapsed = ContinuousClock.now - started
+        print("second run refused after \(elapsed): \(refusal.map(String.init(describing:)) ?? "-")")
+        #expect(elapsed < .seconds(5))
+        #expect(refusal?.holder.runID == first.runID)
+        #expect(refusal?.holder.controller.pid == getpid())
+        #expect(refusal.map(String.init(describing:))?.contains("h1 is in use by run 20261126T150000-aaaa (controller \(ProcessInfo.processInfo.hostName), pid \(getpid()), started 20") == true)
+        // The refused run left no lock or takeover volume behind.
+        #expect(try await fleet.engine("h1").volumes(label: "\(RunContext.runLabel)=20261126T150002-bbbb").isEmpty)
+
+        // A dead run's leftovers next to the live run: clean without --run removes only the dead one's.
+        let deadNetwork = try await fleet.engine("h2").createNetwork(NetworkSpec(
+            name: "cn-dead-ub", driver: "bridge", labels: [RunContext.runLabel: "20261126T120000-dead"]))
+        let outcome = try await Cleaner(fleet: fleet, runID: nil).clean()
+        print("clean: kept \(outcome.kept), removed \(outcome.removed)")
+        #expect(outcome.kept.count == 1 && outcome.kept[0].hasPrefix("run \(first.runID) (controller "), "\(outcome.kept)")
+        #expect(outcome.removed == ["h2: network cn-dead-ub"], "\(outcome.removed)")
+        #expect(try await fleet.engine("h2").allNetworks().allSatisfy { $0.id != deadNetwork })
+        for host in fleet.hostNames {
+            #expect(try await fleet.engine(host).containers(label: first.labelFilter).count == 2, "the live run's probes on \(host)")
+            #expect(try await fleet.engine(host).inspectVolume(RunLock.volumeName) != nil, "the live run's lock on \(host)")
+        }
+        #expect(await Teardown.run(first).isEmpty)
+        #expect(await lock.release().isEmpty)
+
+        // A lock whose holder died (this machine, pid gone) is stale: the next run takes it over.
+        let exited = Process()
+        exited.executableURL = URL(fileURLWithPath: "/bin/true")
+        try exited.run()
+        exited.waitUntilExit()
+        var dead = ControllerIdentity.current()
+        dead.pid = exited.processIdentifier
+        let stale = RunLockHolder(runID: "20261126T130000-dead", controller: dead, startedAt: "2026-11-26T13:00:00Z")
+        for host in fleet.hostNames { _ = try await fleet.engine(host).createVolume(RunLock.volumeName, labels: stale.labels) }
+        let next = try await RunLock.acquire(fleet: fleet, runID: "20261126T150004-cccc")
+        print("stale takeover: \(next.notes)")
+        #expect(next.notes.count == 2 && next.notes.allSatisfy { $0.contains("took over the stale lock of run 20261126T130000-dead") })
+        #expect(await next.release().isEmpty)
+        for host in fleet.hostNames {
+            let engine = fleet.engine(host)
+            #expect(try await engine.volumes(label: RunContext.runLabel).isEmpty, "\(host): lock volumes left")
+            #expect(try await engine.containers(label: RunContext.runLabel).isEmpty)
+            #expect(try await engine.networks(label: RunContext.runLabel).isEmpty)
+        }
+    }
+
     func runScenario(full: Inventory) async throws {
         // The user's swarm over h1..h3, an overlay of theirs and a service `web` pinned to h3.
         let userFleet = try await HostFleet.connect(full, logger: logger)
