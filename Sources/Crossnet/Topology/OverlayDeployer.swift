@@ -36,9 +36,13 @@ struct OverlayDeployer: Sendable {
         }
         let foreign = try await foreignNodes(manager: manager, swarm: swarm)
         if !foreign.isEmpty {
-            notes.append(
-                "swarm nodes outside the inventory, left untouched and kept free of Crossnet's tasks: "
-                    + foreign.map(\.label).joined(separator: ", "))
+            let note = "swarm nodes outside the inventory, left untouched and kept free of Crossnet's tasks: "
+                + foreign.map(\.label).joined(separator: ", ")
+            notes.append(note)
+            // In the transcript (transcript.log) too, where a reader of the run's artifacts sees it.
+            fleet.transcript.record(TranscriptEntry(
+                timestamp: Date(), host: swarm.managerHost, command: "# " + note, durationSeconds: 0, result: "note"))
+            context.logger.info("foreign swarm nodes excluded", metadata: ["run": "\(context.runID)", "nodes": "\(foreign.map(\.label))"])
         }
         let network = OverlayNaming(runID: context.runID).networkName
         let networkID = try await manager.createNetwork(NetworkSpec(
