@@ -35,7 +35,7 @@ public struct ProbeImage: Sendable, Equatable {
         variants.first { $0.architecture == architecture }
     }
 
-    /// The first variant's image ID (this machine's architecture unless only others were built).
+    /// The first variant's image ID (amd64 when it was built).
     public var imageID: String { variants[0].imageID }
     /// The first variant's archive.
     public var archive: URL { variants[0].archive }
