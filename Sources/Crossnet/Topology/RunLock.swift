@@ -138,8 +138,15 @@ public struct RunLock: Sendable {
         }
         let liveness = other.liveness(from: holder.controller)
         guard case .dead(let why) = liveness else { throw RunLockRefused(host: host, holder: other, liveness: liveness) }
-        // Stale: exactly one run may take it over.
-        let takeover = try await engine.createVolume(takeoverName(other.runID), labels: holder.labels)
+        // Stale: exactly one run may take it over. A takeover volume left by a run that died
+        // half-way through its own takeover is stale too: removed and tried once more.
+        var takeover = try await engine.createVolume(takeoverName(other.runID), labels: holder.labels)
+        if takeover.labels?[RunLockHolder.prefix + "run"] != holder.runID, let rival = RunLockHolder(labels: takeover.labels ?? [:]),
+            rival.liveness(from: holder.controller).isDead
+        {
+            try await engine.removeVolume(takeoverName(other.runID))
+            takeover = try await engine.createVolume(takeoverName(other.runID), labels: holder.labels)
+        }
         if takeover.labels?[RunLockHolder.prefix + "run"] != holder.runID, let rival = RunLockHolder(labels: takeover.labels ?? [:]) {
             throw RunLockRefused(host: host, holder: rival, liveness: rival.liveness(from: holder.controller))
         }

@@ -132,6 +132,25 @@ struct RunLockTests {
         #expect(String(decoding: connector.streams[1].written, as: UTF8.self).contains(#""Name":"crossnet-lock-takeover-20261126T130000-dead""#))
     }
 
+    @Test("a takeover volume left by a run that died during its own takeover does not block the next run")
+    func deadTakeover() async throws {
+        var dead = here
+        dead.pid = try deadPid()
+        let stale = RunLockHolder(runID: "20261126T130000-dead", controller: dead, startedAt: "t0")
+        let crashed = RunLockHolder(runID: "20261126T140000-gone", controller: dead, startedAt: "t1")
+        let mine = RunLockHolder(runID: "20261126T150000-0004", controller: here, startedAt: "t2")
+        let (engine, connector) = engine([
+            try volumeResponse(labels: stale.labels), try volumeResponse(labels: crashed.labels),
+            EngineFixtures.response(status: 204, reason: "No Content", body: Data()), try volumeResponse(labels: mine.labels),
+            EngineFixtures.response(status: 204, reason: "No Content", body: Data()), try volumeResponse(labels: mine.labels),
+        ])
+        let note = try await RunLock.take(host: "h1", holder: mine, engine: engine)
+        #expect(note?.contains("took over the stale lock of run 20261126T130000-dead") == true)
+        let requests = connector.streams.map { $0.requestHead.split(separator: "\r\n").first.map(String.init) ?? "" }
+        #expect(requests[2] == "DELETE /v1.41/volumes/crossnet-lock-takeover-20261126T130000-dead HTTP/1.1")
+        #expect(requests.count == 6)
+    }
+
     @Test("two runs racing for the same stale lock: the one that loses the takeover is refused, naming the winner")
     func takeoverRace() async throws {
         var dead = here
