@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(libssh-dev libcurl4-openssl-dev pkg-config docker.io openssh-server openssh-client iperf3 sockperf
-          busybox-static iputils-ping iptables iproute2 procps libxml2-utils chromium)
+          busybox-static iputils-ping iptables iproute2 procps libxml2-utils chromium binutils file)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -45,6 +45,12 @@ if [ "${#missing[@]}" -gt 0 ]; then
       kill "$pid"
     fi
   done
+fi
+# The probe image is also built for arm64 hosts, from Debian's arm64 packages (apt-get download).
+if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+  echo "install-deps: enabling Debian's arm64 packages (dpkg --add-architecture arm64)"
+  dpkg --add-architecture arm64
+  apt-get update -qq
 fi
 command -v swift >/dev/null || export PATH="$PATH:/opt/swift/usr/bin"
 command -v swift >/dev/null || { echo "install-deps: Swift 6 is needed (expected at /opt/swift)" >&2; exit 1; }

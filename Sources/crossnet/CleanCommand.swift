@@ -22,6 +22,7 @@ struct CleanCommand: AsyncParsableCommand {
                 inventory, options: options.sshOptions, logger: options.makeLogger("clean"), tolerateDown: true)
             let outcome = await Cleaner(fleet: fleet, runID: run).clean()
             await fleet.close()
+            for line in outcome.kept { print("kept \(line)") }
             if outcome.removed.isEmpty && outcome.left.isComplete {
                 print("nothing to clean: no resource labelled \(RunContext.runLabel)\(run.map { "=\($0)" } ?? "")")
             }

@@ -3,6 +3,8 @@ import Crossnet
 import Foundation
 import Logging
 
+extension ProbeArchitecture: ExpressibleByArgument {}
+
 /// `crossnet image …`: the probe image.
 struct ImageCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -14,11 +16,19 @@ struct ImageBuildCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "build", abstract: "Build the probe image archive on this machine and print its tag.")
 
+    @Option(name: .customLong("arch"), help: "Architecture to build for: amd64 or arm64 (repeatable; default: this machine's).")
+    var architectures: [ProbeArchitecture] = []
+
     func run() async throws {
         try await withExitCodes {
-            let image = try await ProbeImage.build(cacheDirectory: ProbeImageLoader.defaultCacheDirectory)
-            print("\(image.tag)  \(image.imageID)  \(image.archive.path)")
-            print("tools: " + image.toolVersions.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+            let image = try await ProbeImage.build(
+                cacheDirectory: ProbeImageLoader.defaultCacheDirectory,
+                architectures: architectures.isEmpty ? [.native] : architectures)
+            print(image.tag)
+            for variant in image.variants {
+                print("  \(variant.architecture.rawValue)  \(variant.architectureTag)  \(variant.imageID)  \(variant.archive.path)")
+                print("    tools: " + variant.toolVersions.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+            }
             return 0
         }
     }

@@ -37,29 +37,41 @@ final class SuiteRun: @unchecked Sendable {
         try FileManager.default.createDirectory(atPath: runFolder, withIntermediateDirectories: true)
         progress.note("run \(runID) on \(inventory.hosts.count) hosts → \(runFolder)")
 
-        progress.begin("probe image", "building")
-        let image = try await ProbeImage.build(cacheDirectory: ProbeImageLoader.defaultCacheDirectory)
-        progress.update("connecting to \(inventory.hosts.map(\.name).joined(separator: ", "))")
+        progress.begin("connect", inventory.hosts.map(\.name).joined(separator: ", "))
         let fleet = try await HostFleet.connect(inventory, options: sshOptions, logger: logger)
         let hosts: [ResultsDocument.Host]
         let stream: EventStreamReader.Result
+        var lock: RunLock?
         do {
-            progress.update("loading \(image.tag)")
-            _ = try await TranscriptScope.$current.withValue("probe image") { try await ProbeImageLoader.ensure(image, on: fleet) }
+            // One run at a time per host (docs/concurrency.md): refused at once, naming the holder.
+            lock = try await RunLock.acquire(fleet: fleet, runID: runID)
+            for note in lock?.notes ?? [] { progress.note(note) }
+            progress.begin("probe image", "building for each host's architecture")
+            let (image, _) = try await TranscriptScope.$current.withValue("probe image") {
+                try await ProbeImageLoader.buildAndEnsure(on: fleet)
+            }
+            progress.update("loaded \(image.tag)")
             hosts = await hostFacts(fleet)
             stream = try await runSuites(fleet: fleet, image: image)
         } catch {
-            transcriptText = Self.transcript(fleet.transcript)
-            await fleet.close()
+            await finish(fleet, lock: lock)
             throw error
         }
-        transcriptText = Self.transcript(fleet.transcript)
-        await fleet.close()
+        await finish(fleet, lock: lock)
 
         progress.begin("reports")
         return ReportBundle.document(
             stream: stream, runID: runID, startedAt: started, finishedAt: Date(), gitCommit: ProcessInfo.processInfo.environment["CROSSNET_GIT_COMMIT"],
             inventoryHash: SHA256.hex(ofFile: inventoryPath), hosts: hosts, recorder: recorder)
+    }
+
+    /// Releases the run lock, keeps the transcript, and closes every session.
+    private func finish(_ fleet: HostFleet, lock: RunLock?) async {
+        if let lock {
+            for problem in await lock.release() { progress.note(problem) }
+        }
+        transcriptText = Self.transcript(fleet.transcript)
+        await fleet.close()
     }
 
     /// Kernel, Docker version and CPUs of every host, asked in parallel.
@@ -70,8 +82,9 @@ final class SuiteRun: @unchecked Sendable {
                 group.addTask {
                     let info = try? await fleet.engine(host.name).info()
                     return ResultsDocument.Host(
-                        name: host.name, address: host.address, kernel: info?.kernelVersion,
-                        dockerVersion: info?.serverVersion, cpus: info?.cpuCount,
+                        name: host.name, address: host.address, dataAddress: host.dataAddress,
+                        dataAddressName: host.dataAddressName, architecture: info?.architecture,
+                        kernel: info?.kernelVersion, dockerVersion: info?.serverVersion, cpus: info?.cpuCount,
                         apiVersion: fleet.apiVersion(host.name)?.description)
                 }
             }

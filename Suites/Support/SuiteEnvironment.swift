@@ -144,8 +144,7 @@ actor SuiteEnvironment {
             var logger = Logger(label: "crossnet.suites")
             logger.logLevel = .warning
             let fleet = try await HostFleet.connect(inventory, logger: logger)
-            let image = try await ProbeImage.build(cacheDirectory: ProbeImageLoader.defaultCacheDirectory)
-            _ = try await ProbeImageLoader.ensure(image, on: fleet)
+            let (image, _) = try await ProbeImageLoader.buildAndEnsure(on: fleet)
             let runID = ProcessInfo.processInfo.environment["CROSSNET_RUN_ID"] ?? RunContext.newRunID()
             return Ready(fleet: fleet, image: image, runID: runID)
         }

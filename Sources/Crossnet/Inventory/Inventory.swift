@@ -37,9 +37,13 @@ public struct Inventory: Sendable, Equatable {
 public struct HostConfig: Sendable, Equatable, Hashable {
     /// The inventory name (unique), used in reports and test names.
     public var name: String
-    /// Address or DNS name SSH connects to (after `~/.ssh/config` resolution) and that other hosts
-    /// use to reach this one (swarm advertise address, host-network probes).
+    /// Address or DNS name SSH connects to (after `~/.ssh/config` resolution).
     public var address: String
+    /// The IP other hosts and containers use to reach this one (swarm advertise address, claims,
+    /// measurements): `data_address`, or the SSH address; a DNS name resolved once at load time.
+    public var dataAddress: String
+    /// The DNS name ``dataAddress`` was resolved from, `nil` when it was given as an IP.
+    public var dataAddressName: String?
     /// The `~/.ssh/config` alias this host was given as, if any.
     public var sshAlias: String?
     /// SSH port.
@@ -56,12 +60,15 @@ public struct HostConfig: Sendable, Equatable, Hashable {
     public var dockerSocket: String
 
     public init(
-        name: String, address: String, sshAlias: String? = nil, port: Int = 22, user: String = "root",
+        name: String, address: String, dataAddress: String? = nil, dataAddressName: String? = nil,
+        sshAlias: String? = nil, port: Int = 22, user: String = "root",
         identityFiles: [String] = [], knownHostsFile: String, interface: String? = nil,
         dockerSocket: String = "/var/run/docker.sock"
     ) {
         self.name = name
         self.address = address
+        self.dataAddress = dataAddress ?? address
+        self.dataAddressName = dataAddressName
         self.sshAlias = sshAlias
         self.port = port
         self.user = user

@@ -10,7 +10,7 @@ public enum InventoryLoader {
     static let rootKeys = ["defaults", "hosts", "network", "measurement", "thresholds", "virtual_lab"]
     static let defaultsKeys = ["user", "port", "identity", "known_hosts", "docker_socket", "interface"]
     static let hostKeys = [
-        "name", "address", "ssh_alias", "port", "user", "identity", "known_hosts", "interface", "docker_socket",
+        "name", "address", "data_address", "ssh_alias", "port", "user", "identity", "known_hosts", "interface", "docker_socket",
     ]
     static let networkKeys = ["macvlan", "overlay"]
     static let macvlanKeys = ["subnet", "gateway", "ranges"]
@@ -27,8 +27,10 @@ public enum InventoryLoader {
     ///   - sshConfigPath: OpenSSH client config used for `ssh_alias`; default `~/.ssh/config`. A
     ///     missing default file counts as empty; a missing explicit file is an error.
     ///   - homeDirectory: used for `~` expansion and defaults; default `$HOME`.
+    ///   - lookup: resolves DNS names to data addresses (see ``DataAddress``); default getaddrinfo.
     public static func load(
-        path: String, sshConfigPath: String? = nil, homeDirectory: String? = nil
+        path: String, sshConfigPath: String? = nil, homeDirectory: String? = nil,
+        lookup: @escaping DataAddress.Lookup = DataAddress.system
     ) throws -> Inventory {
         let home = homeDirectory ?? SSHConfig.defaultHomeDirectory
         let absolute = absolutePath(SSHConfig.expandTilde(path, home: home), base: FileManager.default.currentDirectoryPath)
@@ -46,7 +48,7 @@ public enum InventoryLoader {
         }
         var inventory = try parse(
             yaml: text, file: path, baseDirectory: (absolute as NSString).deletingLastPathComponent,
-            sshConfig: sshConfig, homeDirectory: home)
+            sshConfig: sshConfig, homeDirectory: home, lookup: lookup)
         inventory.sourcePath = absolute
         return inventory
     }
@@ -59,9 +61,10 @@ public enum InventoryLoader {
     ///   - baseDirectory: relative `identity` and `known_hosts` paths resolve against this folder.
     ///   - sshConfig: resolves `ssh_alias`; `nil` means no ssh config (every alias is unknown).
     ///   - homeDirectory: used for `~` expansion and the default known_hosts; default `$HOME`.
+    ///   - lookup: resolves DNS names to data addresses (see ``DataAddress``); default getaddrinfo.
     public static func parse(
         yaml: String, file: String, baseDirectory: String, sshConfig: SSHConfig? = nil,
-        homeDirectory: String? = nil
+        homeDirectory: String? = nil, lookup: @escaping DataAddress.Lookup = DataAddress.system
     ) throws -> Inventory {
         let home = homeDirectory ?? SSHConfig.defaultHomeDirectory
         let reader = YAMLReader(file: file)
@@ -76,7 +79,7 @@ public enum InventoryLoader {
         }
         var context = Context(
             reader: reader, baseDirectory: absolutePath(baseDirectory, base: FileManager.default.currentDirectoryPath),
-            home: home, sshConfig: sshConfig)
+            home: home, sshConfig: sshConfig, lookup: lookup)
         return try context.inventory(root)
     }
 
@@ -135,6 +138,7 @@ private struct Context {
     let baseDirectory: String
     let home: String
     let sshConfig: SSHConfig?
+    let lookup: DataAddress.Lookup
 
     /// Host-level settings that `defaults` may also give.
     struct Shared {
@@ -365,8 +369,23 @@ private struct Context {
         } else {
             identities = defaults.identity?.map(\.0) ?? []
         }
+        var dataNode: Node?
+        var configuredData: String?
+        if let node = fields["data_address"] {
+            let value = try reader.string(node, key: "data_address", context: context)
+            try checkAddress(value, node: node, context: context, source: "data_address")
+            dataNode = node
+            configuredData = value
+        }
+        let data: (address: String, name: String?)
+        do {
+            data = try DataAddress.choose(configured: configuredData, sshAddress: address, lookup: lookup)
+        } catch {
+            throw reader.error(at: error.onDataAddress ? dataNode ?? addressNode : addressNode, "\(context): \(error.message)")
+        }
         let config = HostConfig(
-            name: name, address: address, sshAlias: alias, port: port, user: user,
+            name: name, address: address, dataAddress: data.address, dataAddressName: data.name,
+            sshAlias: alias, port: port, user: user,
             identityFiles: identities,
             knownHostsFile: own.knownHosts ?? defaults.knownHosts ?? home + "/.ssh/known_hosts",
             interface: own.interface ?? defaults.interface,

@@ -85,6 +85,11 @@ public struct Preflight: Sendable {
                 host: host.name, check: "docker", status: .fail, detail: "\(error)",
                 hint: "start dockerd on the host and check `docker_socket` (\(host.dockerSocket)) in the inventory"))
         }
+        if dockerUp {
+            let machine = try? await engine.info().architecture
+            results.append(Self.architectureCheck(host: host.name, machine: machine))
+        }
+        results.append(Self.dataAddressCheck(host))
         results += await kernelChecks(host: host, session: session)
         results.append(await macvlanParentCheck(host: host, session: session))
         results.append(await swarmPortsCheck(host: host, session: session, peers: peers))
@@ -174,7 +179,7 @@ public struct Preflight: Sendable {
         var checked: [String] = []
         for peer in others {
             for port in [2377, 7946] {
-                let command = "timeout 3 bash -c 'exec 3<>/dev/tcp/\(peer.address)/\(port)' 2>&1; echo \"rc=$?\""
+                let command = "timeout 3 bash -c 'exec 3<>/dev/tcp/\(peer.dataAddress)/\(port)' 2>&1; echo \"rc=$?\""
                 guard let output = try? await session.exec(command, timeout: .seconds(10)) else {
                     blocked.append("\(peer.name):\(port)/tcp (check did not run)")
                     continue

@@ -133,8 +133,8 @@ public struct ClaimEvaluator: Sendable {
         case .taskAddress: return deployment.serviceTasks.first { $0.host == other }?.address
         case .remoteContainerName: return deployment.probes(on: other).first?.name
         case .remoteContainerAddress: return deployment.probes(on: other).first?.address
-        case .remoteHostAddress: return context.fleet.config(other).address
-        case .ownHostAddress: return context.fleet.config(host).address
+        case .remoteHostAddress: return context.fleet.config(other).dataAddress
+        case .ownHostAddress: return context.fleet.config(host).dataAddress
         case .loopback: return "127.0.0.1"
         case .itself: return nil
         }

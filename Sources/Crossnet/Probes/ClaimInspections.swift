@@ -18,7 +18,7 @@ extension ClaimEvaluator {
             let inContainer = try await engine.exec(
                 source.containerID, ["sh", "-c", "readlink /proc/self/ns/net; ip -o -4 addr"], timeout: .seconds(20))
             let onHost = try await context.fleet.exec(host, "readlink /proc/self/ns/net")
-            let address = context.fleet.config(host).address
+            let address = context.fleet.config(host).dataAddress
             let containerNamespace = inContainer.stdoutText.split(separator: "\n").first.map(String.init) ?? ""
             let sameNamespace = !containerNamespace.isEmpty && containerNamespace == onHost.trimmedStdout
             let seesAddress = inContainer.stdoutText.contains(" \(address)/")

@@ -72,6 +72,9 @@ public struct JUnitWriter: Sendable {
         ]
         for host in run.hosts {
             list.append(("host.\(host.name).address", host.address))
+            if let data = host.dataAddress { list.append(("host.\(host.name).dataAddress", data)) }
+            if let name = host.dataAddressName { list.append(("host.\(host.name).dataAddressName", name)) }
+            if let architecture = host.architecture { list.append(("host.\(host.name).architecture", architecture)) }
             list.append(("host.\(host.name).kernel", host.kernel ?? "unknown"))
             list.append(("host.\(host.name).dockerVersion", host.dockerVersion ?? "unknown"))
             list.append(("host.\(host.name).cpus", host.cpus.map(String.init) ?? "unknown"))

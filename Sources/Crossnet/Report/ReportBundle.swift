@@ -53,12 +53,19 @@ public struct ReportBundle: Sendable {
         return written
     }
 
-    /// Points `reportsDirectory/latest` (a relative symlink) at `runFolderName`.
+    /// Points `reportsDirectory/latest` (a relative symlink) at `runFolderName`, atomically: the new
+    /// link is made under a temporary name and renamed over `latest` (rename(2) replaces it in one
+    /// step), so a reader, or a run finishing at the same moment, never finds `latest` missing.
     public static func pointLatest(in reportsDirectory: String, to runFolderName: String) throws {
         let link = (reportsDirectory as NSString).appendingPathComponent("latest")
-        if (try? FileManager.default.destinationOfSymbolicLink(atPath: link)) != nil || FileManager.default.fileExists(atPath: link) {
-            try FileManager.default.removeItem(atPath: link)
+        let temporary = (reportsDirectory as NSString).appendingPathComponent(".latest-\(getpid())-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createSymbolicLink(atPath: temporary, withDestinationPath: runFolderName)
+        guard rename(temporary, link) == 0 else {
+            let reason = String(cString: strerror(errno))
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw OperationError(
+                host: "local", operation: "rename \(temporary) \(link)", reason: reason,
+                hint: "`latest` must be a symlink or absent (rename cannot replace a folder)")
         }
-        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: runFolderName)
     }
 }

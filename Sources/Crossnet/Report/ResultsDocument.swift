@@ -58,7 +58,14 @@ public struct ResultsDocument: Codable, Sendable, Equatable {
     /// Facts about one host, as its Docker Engine reports them.
     public struct Host: Codable, Sendable, Equatable {
         public var name: String
+        /// The address SSH connects to.
         public var address: String
+        /// The IP other hosts and containers use (swarm advertise, claims, measurements).
+        public var dataAddress: String?
+        /// The DNS name ``dataAddress`` was resolved from (once, at load time), if any.
+        public var dataAddressName: String?
+        /// CPU architecture as the Engine reports it (`x86_64`, `aarch64`).
+        public var architecture: String?
         public var kernel: String?
         public var dockerVersion: String?
         public var cpus: Int?
@@ -67,11 +74,15 @@ public struct ResultsDocument: Codable, Sendable, Equatable {
         public var apiVersion: String?
 
         public init(
-            name: String, address: String, kernel: String? = nil, dockerVersion: String? = nil, cpus: Int? = nil,
+            name: String, address: String, dataAddress: String? = nil, dataAddressName: String? = nil,
+            architecture: String? = nil, kernel: String? = nil, dockerVersion: String? = nil, cpus: Int? = nil,
             apiVersion: String? = nil
         ) {
             self.name = name
             self.address = address
+            self.dataAddress = dataAddress
+            self.dataAddressName = dataAddressName
+            self.architecture = architecture
             self.kernel = kernel
             self.dockerVersion = dockerVersion
             self.cpus = cpus

@@ -15,7 +15,8 @@ public struct SummaryWriter: Sendable {
         md += " · \(document.run.startedAt) → \(document.run.finishedAt)\n\n"
         if !document.run.hosts.isEmpty {
             md += "Hosts: " + document.run.hosts.map { host in
-                "\(host.name) (\(host.address), kernel \(host.kernel ?? "?"), Docker \(host.dockerVersion ?? "?"), \(host.cpus.map(String.init) ?? "?") CPUs)"
+                let data = host.dataAddress.flatMap { $0 == host.address ? nil : ", data \($0)" } ?? ""
+                return "\(host.name) (\(host.address)\(data), kernel \(host.kernel ?? "?"), Docker \(host.dockerVersion ?? "?"), \(host.cpus.map(String.init) ?? "?") CPUs)"
             }.joined(separator: "; ") + "\n\n"
         }
 

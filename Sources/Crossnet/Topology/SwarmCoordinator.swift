@@ -60,7 +60,7 @@ public actor SwarmCoordinator {
     func createSwarm(_ context: RunContext) async throws -> SwarmState {
         let fleet = context.fleet
         let manager = fleet.hostNames[0]
-        let managerAddress = fleet.config(manager).address
+        let managerAddress = fleet.config(manager).dataAddress
         hostsWithoutGatewayBridge = []
         for host in fleet.hostNames where try await !fleet.engine(host).allNetworks().contains(where: { $0.name == "docker_gwbridge" }) {
             hostsWithoutGatewayBridge.append(host)
@@ -74,7 +74,7 @@ public actor SwarmCoordinator {
         var nodeIDs = [manager: nodeID]
         for host in fleet.hostNames.dropFirst() {
             try await fleet.engine(host).swarmJoin(
-                advertiseAddress: fleet.config(host).address, managerAddress: managerAddress, token: token)
+                advertiseAddress: fleet.config(host).dataAddress, managerAddress: managerAddress, token: token)
             nodeIDs[host] = try await fleet.engine(host).info().swarm.nodeID
         }
         return SwarmState(managerHost: manager, nodeIDs: nodeIDs, createdByCrossnet: true)

@@ -42,7 +42,7 @@ public struct TopologyDeployer: Sendable {
         let details = try await engine.inspectContainer(id)
         let address: String?
         switch network {
-        case "host": address = fleet.config(host).address
+        case "host": address = fleet.config(host).dataAddress
         case "none": address = nil
         default: address = details.networkSettings.networks?[network]?.ipAddress.flatMap { $0.isEmpty ? nil : $0 }
         }
