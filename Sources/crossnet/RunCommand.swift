@@ -47,6 +47,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Push metrics to this Prometheus Pushgateway (base URL or …/metrics/job/NAME).")
     var push: String?
 
+    @Option(name: .long, help: "Stop the run after this many seconds: the suites are cancelled, what they made is torn down, and a partial report is written (exit 1).")
+    var timeout: Int?
+
     @Option(name: .long, help: "Seconds per throughput measurement (overrides the inventory's measurement.duration).")
     var duration: Int?
 
@@ -103,7 +106,13 @@ struct RunCommand: AsyncParsableCommand {
         if let push, URL(string: push)?.scheme?.hasPrefix("http") != true {
             throw InputError("--push takes an http(s) URL, got \"\(Redaction.url(push))\"")
         }
+        if let timeout, !(10...86_400).contains(timeout) {
+            throw InputError("--timeout must be 10…86400 seconds, got \(timeout)")
+        }
         if list { return try await listTests(selection) }
+        let interruption = RunInterruption()
+        let current = CurrentRun()
+        interruption.install { current.stop(because: "interrupted by a signal") }
         let progress = RunProgress()
         defer { progress.finish() }
         var logger = options.makeLogger("run")
@@ -119,7 +128,17 @@ struct RunCommand: AsyncParsableCommand {
         let run = SuiteRun(
             inventory: inventory, inventoryPath: Self.absolute(options.inventoryPath), reportsDirectory: Self.absolute(reports),
             selection: selection, progress: progress, logger: logger)
+        interruption.setRunID(run.runID)
+        current.set(run)
+        if interruption.signal != nil { run.stop(because: "interrupted by a signal") }
+        let limit = timeout.map { seconds in
+            Task {
+                try await Task.sleep(for: .seconds(seconds))
+                run.stop(because: "the run's time limit (--timeout \(seconds) s) ran out")
+            }
+        }
         let document = try await run.execute(sshOptions: options.sshOptions)
+        limit?.cancel()
 
         let comparison = baselineDocument.map {
             RunComparison(base: $0, new: document, tolerance: .init(defaultPercent: tolerance))
@@ -141,6 +160,14 @@ struct RunCommand: AsyncParsableCommand {
             let url = PushgatewayClient.url(base: push, instance: run.runID)
             _ = try await PushgatewayClient.push(PrometheusWriter().render(document), to: url)
             print("metrics pushed to \(Redaction.url(url))")
+        }
+        if let status = interruption.exitStatus {
+            FileHandle.standardError.write(Data("run \(run.runID) interrupted: partial report in \(run.runFolder)\n".utf8))
+            return status
+        }
+        if let reason = run.stoppedEarly {
+            FileHandle.standardError.write(Data("run \(run.runID) stopped early: \(reason); partial report in \(run.runFolder)\n".utf8))
+            return 1
         }
         let ran = document.passedCount + document.failedCount
         if ran == 0 {
@@ -168,6 +195,29 @@ struct RunCommand: AsyncParsableCommand {
 
     static func absolute(_ path: String) -> String {
         path.hasPrefix("/") ? path : (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(path)
+    }
+}
+
+/// The run a signal or the time limit stops (set once the run exists).
+final class CurrentRun: @unchecked Sendable {
+    private let lock = NSLock()
+    private var run: SuiteRun?
+    private var pending: String?
+
+    func set(_ run: SuiteRun) {
+        let reason = lock.withLock { () -> String? in
+            self.run = run
+            return pending
+        }
+        if let reason { run.stop(because: reason) }
+    }
+
+    func stop(because reason: String) {
+        let run = lock.withLock { () -> SuiteRun? in
+            if self.run == nil { pending = reason }
+            return self.run
+        }
+        run?.stop(because: reason)
     }
 }
 

@@ -16,6 +16,20 @@ final class SuiteRun: @unchecked Sendable {
     let runID = RunContext.newRunID()
     let recorder = RunRecorder()
     private(set) var transcriptText = ""
+    /// Why the run stopped early (a signal, the run's time limit), `nil` when it ran to the end.
+    private(set) var stoppedEarly: String?
+    private let lock = NSLock()
+    private var suites: Task<Bool, any Error>?
+
+    /// Stops the run: cancels the running suites (each tears down what it deployed), after which
+    /// the run sweeps whatever is left labelled with its id and writes a partial report.
+    func stop(because reason: String) {
+        let task = lock.withLock { () -> Task<Bool, any Error>? in
+            if stoppedEarly == nil { stoppedEarly = reason }
+            return suites
+        }
+        task?.cancel()
+    }
 
     init(
         inventory: Inventory, inventoryPath: String, reportsDirectory: String,
@@ -65,6 +79,19 @@ final class SuiteRun: @unchecked Sendable {
             inventoryHash: SHA256.hex(ofFile: inventoryPath), hosts: hosts, recorder: recorder)
     }
 
+    /// After an early stop: removes everything labelled with this run's id (and a swarm it made)
+    /// that the suites' own teardown did not reach; not cancellable.
+    private func sweep(_ fleet: HostFleet) async {
+        let runID = runID
+        let outcome = await Task {
+            await TranscriptScope.$current.withValue("interrupted: clean --run \(runID)") {
+                await Cleaner(fleet: fleet, runID: runID).clean()
+            }
+        }.value
+        for line in outcome.removed { progress.note("removed \(line)") }
+        for line in outcome.left.lines { progress.note("not removed: \(line) — run `crossnet clean --run \(runID)`") }
+    }
+
     /// Releases the run lock, keeps the transcript, and closes every session.
     private func finish(_ fleet: HostFleet, lock: RunLock?) async {
         if let lock {
@@ -104,7 +131,18 @@ final class SuiteRun: @unchecked Sendable {
         let events = try FileHandle(forWritingTo: URL(fileURLWithPath: eventsPath))
         defer { try? events.close() }
         let sink = EventSink(file: events, progress: TestEventProgress(progress: progress))
-        _ = try await SwiftTestingEntryPoint.run(selection) { sink.write($0) }
+        let selection = selection
+        let task = Task { try await SwiftTestingEntryPoint.run(selection) { sink.write($0) } }
+        let alreadyStopped = lock.withLock { () -> Bool in
+            suites = task
+            return stoppedEarly != nil
+        }
+        if alreadyStopped { task.cancel() }
+        _ = try? await task.value
+        if let reason = lock.withLock({ stoppedEarly }) {
+            progress.note("stopped early (\(reason)): removing whatever is left labelled crossnet.run=\(runID)")
+            await sweep(fleet)
+        }
         return try EventStreamReader(attachmentsDirectory: nil).read(path: eventsPath)
     }
 

@@ -61,7 +61,8 @@ struct Accuracy {
             } catch {
                 result = .failure(error)
             }
-            let clear = try await fleet.exec(pair.source, "tc qdisc del dev \(interface) root")
+            // Removed even when the run is cancelled (an unstructured task is not).
+            let clear = try await Task { try await fleet.exec(pair.source, "tc qdisc del dev \(interface) root") }.value
             #expect(clear.succeeded, "removing the tbf qdisc on \(pair.source): \(clear.stderrText)")
             let (records, byHand) = try result.get()
             try MeasureSupport.attach(records)

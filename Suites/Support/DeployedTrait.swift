@@ -54,7 +54,10 @@ struct DeployedTrait: SuiteTrait, TestScoping {
     /// driver's teardown in the transcript.
     @discardableResult
     static func tearDown(_ driver: DriverID, _ context: RunContext) async -> [String] {
-        let problems = await TranscriptScope.$current.withValue("\(driver.rawValue) teardown") { await Teardown.run(context) }
+        // An unstructured task: a cancelled run (Ctrl-C, --timeout) still tears down everything.
+        let problems = await Task {
+            await TranscriptScope.$current.withValue("\(driver.rawValue) teardown") { await Teardown.run(context) }
+        }.value
         await SuiteEnvironment.shared.flushTranscript()
         return problems
     }
