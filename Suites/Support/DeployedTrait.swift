@@ -32,8 +32,9 @@ struct DeployedTrait: SuiteTrait, TestScoping {
         let context = RunContext(runID: environment.runID, fleet: environment.fleet, probeImage: environment.image.tag)
         let driver = driver
         do {
+            let hosts = await Self.answeringHosts(environment.fleet, driver: driver)
             let deployment = try await TranscriptScope.$current.withValue("\(driver.rawValue) deploy") {
-                try await TopologyDeployer(context: context).deploy(driver)
+                try await TopologyDeployer(context: context).deploy(driver, hosts: hosts)
             }
             try await TranscriptScope.$current.withValue(driver.rawValue) {
                 try await CurrentDeployment.$context.withValue(context) {
@@ -48,6 +49,36 @@ struct DeployedTrait: SuiteTrait, TestScoping {
         if !problems.isEmpty {
             Issue.record("teardown left problems: \(problems.joined(separator: "; "))")
         }
+    }
+
+    /// The hosts whose SSH session and Engine answer within 5 s (asked at once). A host that does
+    /// not is named in a recorded issue and left out of this driver's deployment, so the other
+    /// hosts' tests go on.
+    static func answeringHosts(_ fleet: HostFleet, driver: DriverID) async -> [String] {
+        let answers = await withTaskGroup(of: (String, String?).self) { group in
+            for host in fleet.hostNames {
+                group.addTask {
+                    do {
+                        _ = try await fleet.engine(host).call("GET", "/_ping", cli: "docker system info (reachability)", timeout: .seconds(5))
+                        return (host, nil)
+                    } catch {
+                        return (host, "\(error)")
+                    }
+                }
+            }
+            var answers: [String: String?] = [:]
+            for await (host, problem) in group { answers[host] = problem }
+            return answers
+        }
+        var hosts: [String] = []
+        for host in fleet.hostNames {
+            if let problem = answers[host] ?? nil {
+                Issue.record("\(host) is left out of the \(driver.rawValue) deployment: its Engine did not answer within 5 s (\(problem)); the other hosts' tests go on")
+            } else {
+                hosts.append(host)
+            }
+        }
+        return hosts
     }
 
     /// Tears down everything the deployment made (also after a failure), recorded as the

@@ -71,7 +71,12 @@ enum SuiteInventory {
         }
     }()
 
-    static var hostNames: [String] { inventory?.hosts.map(\.name) ?? [] }
+    /// The hosts the suites run on: under `crossnet run`, those its fleet connected (a host down
+    /// at the start is named by the run and left out); else every inventory host.
+    static var hostNames: [String] {
+        if let installed = SuiteHost.installed { return installed.fleet.hostNames }
+        return inventory?.hosts.map(\.name) ?? []
+    }
 
     /// Ordered pairs of distinct hosts (full mesh).
     static var hostPairs: [HostPair] {

@@ -18,6 +18,8 @@ public struct DockerEngine: Sendable {
     let connect: @Sendable () async throws -> any ByteStream
     let transcript: Transcript?
     let defaultTimeout: Duration
+    /// Whether the host's Engine still answers (shared per host), if tracked.
+    let health: EngineHealth?
 
     /// - Parameters:
     ///   - host: inventory name, used in errors and the transcript.
@@ -27,9 +29,10 @@ public struct DockerEngine: Sendable {
     ///   - connect: opens a new stream to the Engine's socket.
     public init(
         host: String, transcript: Transcript? = nil, defaultTimeout: Duration = .seconds(60),
-        api: EngineAPISelection = EngineAPISelection(),
+        api: EngineAPISelection = EngineAPISelection(), health: EngineHealth? = nil,
         connect: @escaping @Sendable () async throws -> any ByteStream
     ) {
+        self.health = health
         self.host = host
         self.transcript = transcript
         self.defaultTimeout = defaultTimeout
@@ -103,15 +106,21 @@ public struct DockerEngine: Sendable {
             }
         }
         let response: HTTPResponse
-        if let transcript {
-            response = try await transcript.step(host: host, command: cli) {
-                let response = try await work()
+        do {
+            try await checkHealth(before: cli)
+            if let transcript {
+                response = try await transcript.step(host: host, command: cli) {
+                    let response = try await work()
+                    try check(response, cli: cli, expect: expect)
+                    return response
+                }
+            } else {
+                response = try await work()
                 try check(response, cli: cli, expect: expect)
-                return response
             }
-        } else {
-            response = try await work()
-            try check(response, cli: cli, expect: expect)
+        } catch {
+            noteOutcome(error, cli: cli)
+            throw error
         }
         return response
     }
@@ -143,10 +152,16 @@ public struct DockerEngine: Sendable {
                 }
             }
         }
-        if let transcript {
-            try await transcript.step(host: host, command: cli) { try await run() }
-        } else {
-            try await run()
+        do {
+            try await checkHealth(before: cli)
+            if let transcript {
+                try await transcript.step(host: host, command: cli) { try await run() }
+            } else {
+                try await run()
+            }
+        } catch {
+            noteOutcome(error, cli: cli)
+            throw error
         }
     }
 

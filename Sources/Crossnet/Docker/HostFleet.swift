@@ -11,6 +11,8 @@ public final class HostFleet: Sendable {
     let sessions: [String: SSHSession]
     /// Each host's Engine API version, negotiated on its first Engine call.
     let apiSelections: [String: EngineAPISelection]
+    /// Whether each host's Engine still answers (see ``EngineHealth``).
+    let engineHealth: [String: EngineHealth]
     /// Hosts that could not be connected at the start (only with `tolerateDown`), in inventory
     /// order, each with the reason. They are not in ``hostNames``.
     public let downHosts: [UnreachableHost]
@@ -25,6 +27,7 @@ public final class HostFleet: Sendable {
         self.pool = pool
         self.sessions = sessions
         self.apiSelections = Dictionary(uniqueKeysWithValues: inventory.hosts.map { ($0.name, EngineAPISelection()) })
+        self.engineHealth = Dictionary(uniqueKeysWithValues: inventory.hosts.map { ($0.name, EngineHealth()) })
         self.downHosts = downHosts
     }
 
@@ -82,7 +85,9 @@ public final class HostFleet: Sendable {
     public func engine(_ host: String) -> DockerEngine {
         let session = session(host)
         let socket = config(host).dockerSocket
-        return DockerEngine(host: host, transcript: transcript, api: apiSelections[host] ?? EngineAPISelection()) {
+        return DockerEngine(
+            host: host, transcript: transcript, api: apiSelections[host] ?? EngineAPISelection(), health: engineHealth[host]
+        ) {
             try await session.openUnixSocketChannel(path: socket, timeout: .seconds(30))
         }
     }

@@ -42,6 +42,15 @@ public struct ClaimResult: Codable, Sendable, Equatable, CustomStringConvertible
     /// Exit status and output of the probe, or what the inspection found.
     public var evidence: String
 
+    /// A case that could not be checked because its host (or the Engine on it) did not answer.
+    public static func unreachableHost(_ claimCase: ClaimCase, error: any Error) -> ClaimResult {
+        let claim = claimCase.claim
+        return ClaimResult(
+            claimID: claim.id, driver: claim.driver, statement: claim.statement, sourceHost: claimCase.sourceHost,
+            targetHost: claimCase.targetHost, method: claim.method, expected: claim.expected,
+            observed: .inconclusive("\(claimCase.sourceHost) did not answer: \(error)"), command: "", evidence: "\(error)")
+    }
+
     /// `true` when the observed outcome is evidence of what was expected.
     public var passed: Bool { observed.matches(expected) }
 
