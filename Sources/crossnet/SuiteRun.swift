@@ -14,7 +14,7 @@ final class SuiteRun: @unchecked Sendable {
     let progress: RunProgress
     let logger: Logger
     let runID = RunContext.newRunID()
-    let recorder = RunRecorder()
+    let recorder: RunRecorder
     private(set) var transcriptText = ""
     /// Why the run stopped early (a signal, the run's time limit), `nil` when it ran to the end.
     private(set) var stoppedEarly: String?
@@ -43,6 +43,8 @@ final class SuiteRun: @unchecked Sendable {
         self.selection = selection
         self.progress = progress
         self.logger = logger
+        // Figures as they are measured.
+        self.recorder = RunRecorder { record in progress.note("  " + record.progressLine) }
     }
 
     var runFolder: String { (reportsDirectory as NSString).appendingPathComponent(runID) }

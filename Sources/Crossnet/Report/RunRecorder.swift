@@ -7,8 +7,12 @@ public final class RunRecorder: @unchecked Sendable {
     private let lock = NSLock()
     private var claims: [ClaimResult] = []
     private var records: [MeasurementRecord] = []
+    private let onMeasurement: (@Sendable (MeasurementRecord) -> Void)?
 
-    public init() {}
+    /// - Parameter onMeasurement: called with each record as it is recorded (progress lines).
+    public init(onMeasurement: (@Sendable (MeasurementRecord) -> Void)? = nil) {
+        self.onMeasurement = onMeasurement
+    }
 
     /// Records claim results.
     public func record(_ results: [ClaimResult]) {
@@ -18,6 +22,7 @@ public final class RunRecorder: @unchecked Sendable {
     /// Records measurement records.
     public func record(_ measurements: [MeasurementRecord]) {
         lock.withLock { records += measurements }
+        if let onMeasurement { measurements.forEach(onMeasurement) }
     }
 
     /// Claim results so far, in the order recorded.
@@ -25,4 +30,23 @@ public final class RunRecorder: @unchecked Sendable {
 
     /// Measurement records so far, in the order recorded.
     public var measurements: [MeasurementRecord] { lock.withLock { records } }
+}
+
+extension MeasurementRecord {
+    /// One progress line: `overlay h1→h2 tcp throughput 12.4 Gbit/s ±3%` (± half the interval,
+    /// relative), `rtt p50 61 µs`, `pmtu 1450 bytes`.
+    public var progressLine: String {
+        let figure: String
+        switch unit {
+        case "bit/s": figure = String(format: "%.2f Gbit/s", value / 1e9)
+        case "s": figure = String(format: "%.0f µs", value * 1e6)
+        default: figure = (value == value.rounded() ? String(Int(value)) : String(format: "%.3g", value)) + " " + unit
+        }
+        var spread = ""
+        if let low = stats.ci95Low, let high = stats.ci95High, value > 0 {
+            spread = String(format: " ±%.0f%%", (high - low) / 2 / value * 100)
+        }
+        let flagText = flags.isEmpty ? "" : " [" + flags.joined(separator: ", ") + "]"
+        return "\(driver) \(source)→\(target) \(`protocol`) \(metric) \(figure)\(spread)\(flagText)"
+    }
 }
