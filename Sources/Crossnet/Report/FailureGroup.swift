@@ -28,7 +28,8 @@ public struct FailureGroup: Sendable, Equatable {
         var order: [String] = []
         var groups: [String: FailureGroup] = [:]
         for test in document.tests where test.status == .failed {
-            let lines = (test.message ?? "failed").split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+            let lines = (test.message ?? "failed").split(separator: "\n")
+                .map { $0.replacingOccurrences(of: sourceLocation, with: "", options: .regularExpression).trimmingCharacters(in: .whitespaces) }
                 .filter { !$0.isEmpty }
             let first = lines.first ?? "failed"
             let cause = normalise(first, hosts: hosts)
@@ -48,6 +49,9 @@ public struct FailureGroup: Sendable, Equatable {
         }.map(\.element)
     }
 
+    /// ` (OverlaySuite.swift:42)` at the end of an issue's text (where the reader puts it).
+    static let sourceLocation = #"\s*\([A-Za-z0-9_/+-]+\.swift:\d+\)\s*$"#
+
     /// Host names inside a case argument such as `h1→h2`.
     static func hostTokens(_ argument: String) -> [String] {
         argument.components(separatedBy: CharacterSet(charactersIn: "→>-, ()")).filter { !$0.isEmpty && $0.count <= 40 }
@@ -57,7 +61,7 @@ public struct FailureGroup: Sendable, Equatable {
     public static func normalise(_ line: String, hosts: Set<String> = []) -> String {
         var text = line
         let patterns: [(String, String)] = [
-            (#"\s*\([A-Za-z0-9_/+-]+\.swift:\d+\)\s*$"#, ""),  // (OverlaySuite.swift:42)
+            (sourceLocation, ""),  // (OverlaySuite.swift:42)
             (#"\b(?:[0-9a-fA-F]{1,4}:){3,7}[0-9a-fA-F]{1,4}\b|\b(?:[0-9a-fA-F]{1,4}:)+:[0-9a-fA-F:]*"#, "<address>"),  // IPv6
             (#"\b\d{1,3}(\.\d{1,3}){3}(/\d{1,2})?(:\d+)?\b"#, "<address>"),  // IPv4[/len][:port]
             (#"\b[0-9a-f]{12,64}\b"#, "<id>"),  // container and image ids

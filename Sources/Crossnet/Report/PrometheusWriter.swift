@@ -3,7 +3,7 @@ import Foundation
 
 /// `metrics.prom`: OpenMetrics text for node_exporter's textfile collector, and a push of the same
 /// figures to a Prometheus Pushgateway. Follows Prometheus' conventions (`promtool check metrics`
-/// passes): base units in the name (`_seconds`, `_bits_per_second`, `_bytes`), ratios 0–1 with
+/// passes): base units in the name (`_seconds`, `_bytes_per_second`, `_bytes`), ratios 0–1 with
 /// `_ratio`, latency percentiles as a `summary` (the only type whose samples carry `quantile`),
 /// and `crossnet_last_run_timestamp_seconds` / `crossnet_last_run_success` for alerting.
 public struct PrometheusWriter: Sendable {
@@ -12,7 +12,7 @@ public struct PrometheusWriter: Sendable {
     /// Metric family for a record's metric: name, help and type.
     public static func family(metric: String) -> (name: String, help: String, type: String) {
         switch metric {
-        case "throughput": ("crossnet_throughput_bits_per_second", "Median throughput between two containers.", "gauge")
+        case "throughput": ("crossnet_throughput_bytes_per_second", "Median throughput between two containers (goodput, bytes per second).", "gauge")
         case "rtt": ("crossnet_rtt_seconds", "Round-trip time between two containers.", "summary")
         case "dns": ("crossnet_dns_seconds", "Name resolution time.", "summary")
         case "loss": ("crossnet_loss_ratio", "UDP packet loss, 0-1.", "gauge")
@@ -50,7 +50,9 @@ public struct PrometheusWriter: Sendable {
                 lines.append("\(name)_count\(Self.labels(labels)) \(record.stats.samples)")
                 add(name, help, type, lines)
             } else {
-                let value = record.metric == "loss" && record.unit == "%" ? record.value / 100 : record.value
+                // Base units: bytes (not bits) per second, ratios (not percent).
+                let value =
+                    record.unit == "%" ? record.value / 100 : record.unit == "bit/s" ? record.value / 8 : record.value
                 add(name, help, type, ["\(name)\(Self.labels(labels)) \(Self.number(value))"])
             }
         }

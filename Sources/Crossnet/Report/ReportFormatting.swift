@@ -27,8 +27,11 @@ public enum ReportFormat {
     /// `[a … b]`, followed by the level when it is below 95%.
     public static func interval(_ ci: ConfidenceInterval, unit: String) -> String {
         let text = "[\(value(ci.low, unit: unit)) … \(value(ci.high, unit: unit))]"
-        return ci.level < ConfidenceInterval.targetLevel - 1e-9 ? text + String(format: " %.0f%%", (ci.level * 1000).rounded(.down) / 10) : text
+        return ci.level < ConfidenceInterval.targetLevel - 1e-9 ? text + " " + level(ci.level) : text
     }
+
+    /// A confidence level as whole percent, rounded down (never claims more than it has): `93%`.
+    public static func level(_ level: Double) -> String { "\(Int((level * 100 + 1e-9).rounded(.down)))%" }
 
     /// The headline's interval, or why there is none (`no interval (n=1)`).
     public static func intervalOrReason(_ stats: MeasurementRecord.Stats, unit: String) -> String {

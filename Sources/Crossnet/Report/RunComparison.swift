@@ -123,7 +123,7 @@ public struct RunComparison: Sendable {
             }
         }
 
-        static func percent(_ level: Double) -> String { String(format: "%.0f%%", (level * 1000).rounded(.down) / 10) }
+        static func percent(_ level: Double) -> String { ReportFormat.level(level) }
 
         /// `+12.5 %` or `+3.0 pt`.
         public var changeText: String {

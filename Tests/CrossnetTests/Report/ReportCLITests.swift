@@ -20,9 +20,7 @@ struct ReportCLITests {
         let base = try ReportFixtures.write(document, label: "cli-base")
         var halved = document
         let index = halved.measurements.firstIndex { $0.metric == "throughput" && $0.driver == "overlay" }!
-        halved.measurements[index].value /= 2
-        halved.measurements[index].stats.ci95Low! /= 2
-        halved.measurements[index].stats.ci95High! /= 2
+        halved.measurements[index] = halved.measurements[index].scaled(by: 0.5)
         let worse = try ReportFixtures.write(halved, label: "cli-worse")
         var other = document
         other.schemaVersion = 7

@@ -12,7 +12,7 @@ struct ReportHTMLTests {
         base.measurements = base.measurements.map { record in
             var record = record
             if record.driver == "overlay" && record.metric == "throughput" {
-                record.value *= 1.6; record.stats.ci95Low! *= 1.6; record.stats.ci95High! *= 1.6
+                record = record.scaled(by: 1.6)
             }
             return record
         }

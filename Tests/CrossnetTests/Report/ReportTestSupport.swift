@@ -127,3 +127,19 @@ enum ReportFixtures {
         return path
     }
 }
+
+extension MeasurementRecord {
+    /// The record with its headline, percentiles and intervals multiplied by `factor` (a figure
+    /// that moved, with the same relative spread).
+    func scaled(by factor: Double) -> MeasurementRecord {
+        var copy = self
+        copy.value *= factor
+        for path: WritableKeyPath<Stats, Double?> in [\.p50, \.p90, \.p99, \.p999, \.min, \.max, \.mean, \.ci95Low, \.ci95High] {
+            copy.stats[keyPath: path] = copy.stats[keyPath: path].map { $0 * factor }
+        }
+        copy.stats.intervals = copy.stats.intervals?.mapValues {
+            ConfidenceInterval(low: $0.low * factor, high: $0.high * factor, level: $0.level, method: $0.method)
+        }
+        return copy
+    }
+}

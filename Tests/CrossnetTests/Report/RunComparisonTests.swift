@@ -28,9 +28,7 @@ struct ReportComparisonTests {
     func halvedThroughput() throws {
         let comparison = try compare { doc in
             let index = doc.measurements.firstIndex { $0.driver == "bridge" && $0.metric == "throughput" && $0.value == 11.8e9 }!
-            doc.measurements[index].value /= 2
-            doc.measurements[index].stats.ci95Low! /= 2
-            doc.measurements[index].stats.ci95High! /= 2
+            doc.measurements[index] = doc.measurements[index].scaled(by: 0.5)
         }
         #expect(comparison.exitCode == 1)
         #expect(comparison.regressions.count == 1)
@@ -43,22 +41,67 @@ struct ReportComparisonTests {
     func doubledThroughput() throws {
         let comparison = try compare { doc in
             for i in doc.measurements.indices where doc.measurements[i].metric == "throughput" {
-                doc.measurements[i].value *= 2; doc.measurements[i].stats.ci95Low! *= 2; doc.measurements[i].stats.ci95High! *= 2
+                doc.measurements[i] = doc.measurements[i].scaled(by: 2)
             }
         }
         #expect(!comparison.hasRegression)
         #expect(comparison.rows.contains { $0.verdict == .improvement })
     }
 
-    @Test("doubled p99 RTT is a regression")
-    func doubledP99() throws {
-        let comparison = try compare { doc in
-            let index = doc.measurements.firstIndex { $0.driver == "overlay" && $0.metric == "rtt" }!
-            doc.measurements[index].stats.p99! *= 2
+    @Test("p99 is judged on its own interval: ×15 with intervals apart regresses, ×2 is within the noise floor")
+    func p99() throws {
+        func doctor(_ factor: Double) -> (inout ResultsDocument) -> Void {
+            { doc in
+                let index = doc.measurements.firstIndex { $0.driver == "overlay" && $0.metric == "rtt" }!
+                let p99 = doc.measurements[index].stats.p99!
+                doc.measurements[index].stats.p99 = p99 * factor
+                doc.measurements[index].stats.intervals?["p99"] = .init(low: p99 * 0.9 * factor, high: p99 * 1.5 * factor, level: 0.8648)
+            }
         }
-        #expect(comparison.exitCode == 1)
-        #expect(comparison.regressions.map(\.statistic) == ["p99"])
-        #expect(comparison.regressions.first?.key.metric == "rtt")
+        let fifteen = try compare(doctor(15))
+        #expect(fifteen.exitCode == 1)
+        #expect(fifteen.regressions.map(\.statistic) == ["p99"])
+        #expect(fifteen.regressions.first?.key.metric == "rtt")
+        #expect(fifteen.regressions.first?.confidence == "86% / 86% intervals apart")
+        #expect(!(try compare(doctor(2)).hasRegression))
+    }
+
+    @Test("a figure without an interval (one repeat) is uncertain, never a regression, however far it moved")
+    func noInterval() throws {
+        let comparison = try compare { doc in
+            for i in doc.measurements.indices where doc.measurements[i].metric == "throughput" {
+                doc.measurements[i] = doc.measurements[i].scaled(by: 0.3)
+                doc.measurements[i].stats.intervals = nil
+                doc.measurements[i].stats.samples = 1
+            }
+        }
+        #expect(!comparison.hasRegression)
+        #expect(comparison.exitCode == 0)
+        let throughput = comparison.rows.filter { $0.key.metric == "throughput" }
+        #expect(!throughput.isEmpty && throughput.allSatisfy { $0.verdict == .uncertain }, "\(throughput.map(\.verdict))")
+        #expect(comparison.table.contains("no interval in new"))
+    }
+
+    @Test("a cpu-bound figure is uncertain: it measured a CPU")
+    func cpuBound() throws {
+        let comparison = try compare { doc in
+            let index = doc.measurements.firstIndex { $0.driver == "overlay" && $0.metric == "throughput" }!
+            doc.measurements[index] = doc.measurements[index].scaled(by: 0.5)
+            doc.measurements[index].flags = ["cpu-bound"]
+        }
+        #expect(!comparison.hasRegression)
+        #expect(comparison.rows.contains { $0.verdict == .uncertain && $0.flags == ["cpu-bound"] })
+    }
+
+    @Test("tests of BASE missing from NEW are flagged")
+    func missingTests() throws {
+        let comparison = try compare { doc in
+            doc.tests.removeAll { $0.suite == "overlay" }
+        }
+        #expect(comparison.missingTests.count == 8)
+        #expect(comparison.missingTests.allSatisfy { $0.new == nil })
+        #expect(comparison.table.contains("MISSING containers on the overlay reach each other across hosts (h1→h2)"))
+        #expect(!comparison.hasRegression)
     }
 
     @Test("a newly failing test is a regression")
@@ -77,25 +120,30 @@ struct ReportComparisonTests {
     func overlappingIntervals() throws {
         let comparison = try compare { doc in
             let index = doc.measurements.firstIndex { $0.driver == "bridge" && $0.metric == "throughput" && $0.value == 11.8e9 }!
-            // 11.8 → 10.3 Gbit/s (−12.7 %), but with wide intervals: [8.3, 12.3] overlaps [11.5, 12.1].
-            doc.measurements[index].value = 10.3e9
-            doc.measurements[index].stats.ci95Low = 8.3e9
-            doc.measurements[index].stats.ci95High = 12.3e9
+            // 11.8 → 8.3 Gbit/s (−29.7 %), but with wide intervals: [6.3, 12.3] overlaps [11.5, 12.1].
+            doc.measurements[index].value = 8.3e9
+            doc.measurements[index].stats.intervals = ["p50": .init(low: 6.3e9, high: 12.3e9, level: 0.9375)]
         }
         #expect(!comparison.hasRegression)
         #expect(comparison.rows.contains { $0.verdict == .withinNoise && $0.intervalsOverlap == true })
     }
 
-    @Test("per-metric tolerance: a 30 % worse RTT passes with rtt=50")
+    @Test("per-metric tolerance: a 30 % worse RTT is below the RTT noise floor, and a regression with rtt=20")
     func metricTolerance() throws {
         let doctor: (inout ResultsDocument) -> Void = { doc in
             for i in doc.measurements.indices where doc.measurements[i].metric == "rtt" {
-                doc.measurements[i].value *= 1.3; doc.measurements[i].stats.ci95Low! *= 1.3; doc.measurements[i].stats.ci95High! *= 1.3
-                doc.measurements[i].stats.p99! *= 1.3
+                doc.measurements[i] = doc.measurements[i].scaled(by: 1.3)
             }
         }
-        #expect(try compare(doctor).hasRegression)
-        #expect(!(try compare(doctor, tolerance: .init(defaultPercent: 10, perMetric: ["rtt": 50])).hasRegression))
+        #expect(!(try compare(doctor).hasRegression))
+        let strict = try compare(doctor, tolerance: .init(defaultPercent: 10, perMetric: ["rtt": 20]))
+        #expect(strict.hasRegression)
+        // p50 intervals (±5 %) are apart after +30 %, the p99 ones ([0.9, 1.5] × p99) still overlap.
+        #expect(strict.regressions.allSatisfy { $0.statistic == "value" && $0.key.metric == "rtt" })
+        #expect(strict.rows.contains { $0.statistic == "p99" && $0.verdict == .withinNoise })
+        #expect(RunComparison.Tolerance().percent(for: "throughput", statistic: "value") == 25)
+        #expect(RunComparison.Tolerance(defaultPercent: 40).percent(for: "throughput", statistic: "value") == 40)
+        #expect(RunComparison.Tolerance(perMetric: ["rtt": 5]).percent(for: "rtt", statistic: "p99") == 5)
         #expect(try RunComparison.Tolerance.parseMetric("rtt=25") == ("rtt", 25))
         #expect(throws: InputError.self) { try RunComparison.Tolerance.parseMetric("rtt") }
     }
@@ -103,13 +151,13 @@ struct ReportComparisonTests {
     @Test("another schemaVersion is an input error naming the file")
     func otherSchemaVersion() throws {
         var document = try ReportFixtures.document()
-        document.schemaVersion = 2
-        let path = try ReportFixtures.write(document, label: "v2")
+        document.schemaVersion = 3
+        let path = try ReportFixtures.write(document, label: "v3")
         let good = try ReportFixtures.write(try ReportFixtures.document(), label: "v1")
         let error = try #require(throws: InputError.self) { try RunComparison.load(base: good, new: path) }
         #expect(error.isInputError)
         #expect(error.description.contains(path))
-        #expect(error.description.contains("schemaVersion 2"))
+        #expect(error.description.contains("schemaVersion 3"))
     }
 
     @Test("a missing file and malformed JSON are input errors naming the file")
