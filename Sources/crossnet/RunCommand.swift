@@ -13,6 +13,12 @@ struct RunCommand: AsyncParsableCommand {
             not up). The suites run with `swift test` from the package root; the reports go to \
             DIR/<run id>/ and DIR/latest points at them. Exit 0 when every test passed and there is \
             no regression, 1 when a test failed or a figure regressed, 2 on bad input.
+
+            EXAMPLES:
+              crossnet run                                    # every suite on the virtual lab in .lab
+              crossnet run --inventory lab.yaml --baseline Reports/baseline
+              crossnet run --filter 'Overlay' --duration 3 --repeats 3
+              crossnet run --inventory lab.yaml --push http://pushgateway:9091
             """)
 
     @OptionGroup var options: InventoryOptions

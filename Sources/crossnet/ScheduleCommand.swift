@@ -7,7 +7,13 @@ struct ScheduleCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "schedule",
         abstract: "Print the measurement schedule: throughput rounds in which no host is in two pairs, then latency.",
-        discussion: "See docs/measurements.md for how the schedule is built.")
+        discussion: """
+            See docs/measurements.md for how the schedule is built.
+
+            EXAMPLES:
+              crossnet schedule                               # the virtual lab's inventory
+              crossnet schedule --inventory lab.yaml --pairs star
+            """)
 
     @OptionGroup var options: InventoryOptions
 
