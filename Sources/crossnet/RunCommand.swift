@@ -178,8 +178,8 @@ struct RunCommand: AsyncParsableCommand {
             print("\nagainst \(baseline!):\n" + comparison.table)
         }
         if let push {
-            let url = PushgatewayClient.url(base: push, inventory: PushgatewayClient.inventoryLabel(path: inventoryPath))
-            _ = try await PushgatewayClient.push(PrometheusWriter().render(document, comparison: comparison), to: url)
+            let url = PushgatewayClient.url(base: push, instance: runID)
+            _ = try await PushgatewayClient.push(PrometheusWriter().render(document), to: url)
             print("metrics pushed to \(url)")
         }
         if document.tests.isEmpty && status != 0 {

@@ -36,10 +36,7 @@ public struct FailureGroup: Sendable, Equatable {
             if groups[cause] == nil {
                 order.append(cause)
                 var evidence = Array(lines.dropFirst())
-                if evidence.isEmpty, let transcript = test.transcript {
-                    evidence = transcript.split(separator: "\n").map(String.init).filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
-                        .suffix(3).map { $0 }
-                }
+                if evidence.isEmpty, let transcript = test.transcript { evidence = transcriptEvidence(transcript) }
                 groups[cause] = FailureGroup(cause: cause, example: first, tests: [], evidence: Array(evidence.prefix(evidenceLines)))
             }
             groups[cause]!.tests.append(test)
@@ -47,6 +44,19 @@ public struct FailureGroup: Sendable, Equatable {
         return order.map { groups[$0]! }.enumerated().sorted {
             $0.element.tests.count != $1.element.tests.count ? $0.element.tests.count > $1.element.tests.count : $0.offset < $1.offset
         }.map(\.element)
+    }
+
+    /// The transcript lines that explain a failure: the operations that did not end `ok`
+    /// (`… h1 0.012s exit 1  docker exec …`), else the last three lines.
+    static func transcriptEvidence(_ transcript: String) -> [String] {
+        let lines = transcript.split(separator: "\n").map(String.init).filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+        let failed = lines.filter { line in
+            // `TIME HOST DURATIONs RESULT  COMMAND`: a result other than `ok`.
+            let fields = line.split(separator: " ", maxSplits: 3, omittingEmptySubsequences: true)
+            guard fields.count == 4, fields[2].hasSuffix("s"), fields[0].contains("T") else { return false }
+            return !fields[3].hasPrefix("ok ")
+        }
+        return failed.isEmpty ? Array(lines.suffix(3)) : Array(failed.suffix(6))
     }
 
     /// ` (OverlaySuite.swift:42)` at the end of an issue's text (where the reader puts it).

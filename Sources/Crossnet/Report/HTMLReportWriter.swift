@@ -39,14 +39,28 @@ public struct HTMLReportWriter: Sendable {
         }
         html += "</table></section>\n"
 
-        let tput = figures.filter { $0.throughput != nil }
-        html += "<section><h2>Throughput per driver (every placement)</h2>"
-        html += tput.isEmpty ? "<p class=\"none\">No throughput measured in this run.</p>" : throughputChart(tput)
+        // Charts per placement: a same-host figure and a cross-host one never share an axis.
+        let tables = [MeasurementPlacement.crossHost, .sameHost].map { ($0, DriverFigures.table(document, placement: $0)) }
+        html += "<section><h2>Throughput per driver</h2>"
+        var anyThroughput = false
+        for (placement, table) in tables {
+            let tput = table.filter { $0.throughput != nil }
+            guard !tput.isEmpty else { continue }
+            anyThroughput = true
+            html += "<h3>\(placement == .crossHost ? "Across hosts" : "On one host")</h3>" + throughputChart(tput)
+        }
+        if !anyThroughput { html += "<p class=\"none\">No throughput measured in this run.</p>" }
         html += "</section>\n"
 
-        let rtt = figures.filter { $0.rttP50 != nil }
         html += "<section><h2>Latency percentiles per driver</h2>"
-        html += rtt.isEmpty ? "<p class=\"none\">No latency measured in this run.</p>" : latencyChart(rtt)
+        var anyLatency = false
+        for (placement, table) in tables {
+            let rtt = table.filter { $0.rttP50 != nil }
+            guard !rtt.isEmpty else { continue }
+            anyLatency = true
+            html += "<h3>\(placement == .crossHost ? "Across hosts" : "On one host")</h3>" + latencyChart(rtt)
+        }
+        if !anyLatency { html += "<p class=\"none\">No latency measured in this run.</p>" }
         html += "</section>\n"
 
         html += "<section><h2>Reachability matrix</h2><p class=\"note\">Each test is a claim about the network (what should reach what, and what must stay isolated); a column is one case (a host, or a source→target pair). Expected: every claim holds. Observed: ✓ holds, ✗ broken (hover for the evidence), or skipped.</p>"
@@ -58,11 +72,12 @@ public struct HTMLReportWriter: Sendable {
         }
 
         if !document.measurements.isEmpty {
-            html += "<section><h2>All figures</h2><table><tr><th>driver</th><th>metric</th><th>path</th><th>value</th><th>interval</th><th>p99</th><th>n</th><th>tool</th></tr>"
+            html += "<section><h2>All figures</h2><table><tr><th>driver</th><th>metric</th><th>path</th><th>value</th><th>interval</th><th>p99</th><th>p99 interval</th><th>n</th><th>tool</th></tr>"
             for r in document.measurements {
-                html += "<tr><td>\(e(r.driver))</td><td>\(e(r.metric)) \(e(r.protocol))\(r.parameters.streams.map { " ×\($0)" } ?? "")</td><td>\(e(r.source))→\(e(r.target))</td>"
-                html += "<td class=\"num\">\(e(ReportFormat.value(r.value, unit: r.unit)))</td><td class=\"num\">\(e(ReportFormat.intervalOrReason(r.stats, unit: r.unit)))</td>"
-                html += "<td class=\"num\">\(e(r.stats.p99.map { ReportFormat.value($0, unit: r.unit) } ?? "—"))</td><td class=\"num\">\(r.stats.samples)</td><td>\(e(r.parameters.tool)) \(e(r.parameters.version))</td></tr>"
+                html += "<tr><td>\(e(r.driver))</td><td>\(e(r.metric)) \(e(r.protocol))\(r.parameters.streams.map { " ×\($0)" } ?? "")</td><td>\(e(r.source))→\(e(r.target)) \(r.resolvedPlacement == .sameHost ? "(one host)" : "")</td>"
+                html += "<td class=\"num\">\(e(ReportFormat.flagged(ReportFormat.value(r.value, unit: r.unit), r.flags)))</td><td class=\"num\">\(e(ReportFormat.intervalOrReason(r.stats, unit: r.unit)))</td>"
+                html += "<td class=\"num\">\(e(r.stats.p99.map { ReportFormat.value($0, unit: r.unit) } ?? "—"))</td>"
+                html += "<td class=\"num\">\(e(r.stats.p99 == nil ? "—" : (r.stats.interval("p99").map { ReportFormat.interval($0, unit: r.unit) } ?? "no interval")))</td><td class=\"num\">\(r.stats.samples)</td><td>\(e(r.parameters.tool)) \(e(r.parameters.version))</td></tr>"
             }
             html += "</table></section>\n"
         }
@@ -142,7 +157,7 @@ public struct HTMLReportWriter: Sendable {
         let scale = niceCeiling(maxValue)
         let rowHeight = 34.0, left = 120.0, width = 900.0, plot = width - left - 140
         let height = Double(figures.count) * rowHeight + 50
-        var svg = svgOpen(width: width, height: height, label: "Throughput per driver with 95% confidence intervals")
+        var svg = svgOpen(width: width, height: height, label: "Throughput per driver with the mean of the pairs' median intervals")
         svg += axis(left: left, plot: plot, top: 10, bottom: height - 30, scale: scale, unit: "bit/s")
         for (index, f) in figures.enumerated() {
             let y = 14 + Double(index) * rowHeight

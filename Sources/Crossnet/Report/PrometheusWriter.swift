@@ -131,6 +131,15 @@ public enum PushgatewayClient {
         return "\(trimmed)/metrics/job/crossnet/inventory/\(safe.isEmpty ? "default" : safe)"
     }
 
+    /// The old grouping by run: one Pushgateway group per run, piling up forever.
+    @available(*, deprecated, message: "group by inventory: url(base:inventory:) with inventoryLabel(path:)")
+    public static func url(base: String, instance: String) -> String {
+        if base.contains("/metrics/job/") { return base }
+        let trimmed = base.hasSuffix("/") ? String(base.dropLast()) : base
+        let safe = instance.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? instance
+        return "\(trimmed)/metrics/job/crossnet/instance/\(safe)"
+    }
+
     /// A stable, readable grouping value for an inventory file: its base name without extension
     /// and 8 hex digits of its absolute path's SHA-256 (`lab-3f2a9c1d`), so two labs whose files
     /// share a name stay apart.

@@ -5,7 +5,9 @@ import Foundation
 ///
 /// A figure regresses only when **both** hold:
 /// - it moved in the worse direction (``MetricDirection``) by more than the tolerance, and
-/// - both runs have a confidence interval for that statistic and the intervals do not overlap.
+/// - both runs have a confidence interval for that statistic and the intervals do not overlap;
+/// - the driver moved too: the median over the driver's pairs changed the same way by more than the
+///   tolerance (else the pair's verdict is `isolated`).
 ///
 /// A figure without an interval on either side (fewer than 3 repeats, too few samples for a tail
 /// percentile, or a schema-1 file's single repeat) is never counted as certain: its verdict is
@@ -55,6 +57,9 @@ public struct RunComparison: Sendable {
 
     public enum Verdict: String, Sendable {
         case regression, improvement, unchanged, withinNoise = "within-noise", uncertain, added, removed
+        /// This pair moved beyond its interval and the tolerance, but the driver as a whole (the
+        /// median over its pairs) did not: one pair's transient, not a change of the driver.
+        case isolated
     }
 
     /// The identity of a figure across runs.
@@ -106,6 +111,9 @@ public struct RunComparison: Sendable {
         /// Flags of either side (`noisy`, `cpu-bound`).
         public var flags: [String]
         public var verdict: Verdict
+        /// Change of the median over every pair of this driver, metric, protocol, streams and
+        /// placement measured in both runs (the corroboration a pair's regression needs).
+        public var driverChangePercent: Double?
 
         /// `true` when the change is in percentage points (`loss`), not relative.
         public var changeInPoints: Bool { key.metric == "loss" }
@@ -167,7 +175,7 @@ public struct RunComparison: Sendable {
                 rows.append(Self.row(key: key, statistic: "p99", base: b, new: n, tolerance: tolerance))
             }
         }
-        self.rows = rows
+        self.rows = Self.corroborated(rows, base: baseByKey, new: newByKey, tolerance: tolerance)
         let baseTests = Dictionary(base.tests.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         newlyFailing = new.tests.compactMap { test in
             guard test.status == .failed, let before = baseTests[test.id], before.status == .passed else { return nil }
@@ -187,7 +195,8 @@ public struct RunComparison: Sendable {
         var row = Row(
             key: key, statistic: statistic, unit: unit, base: value(b), new: value(n), changePercent: nil,
             tolerancePercent: tol, baseInterval: b?.stats.interval(interval), newInterval: n?.stats.interval(interval),
-            intervalsOverlap: nil, flags: Array(Set((b?.flags ?? []) + (n?.flags ?? []))).sorted(), verdict: .unchanged)
+            intervalsOverlap: nil, flags: Array(Set((b?.flags ?? []) + (n?.flags ?? []))).sorted(), verdict: .unchanged,
+            driverChangePercent: nil)
         guard let base = row.base, let new = row.new else {
             row.verdict = row.base == nil ? .added : .removed
             return row
@@ -207,6 +216,50 @@ public struct RunComparison: Sendable {
             row.verdict = MetricDirection(metric: key.metric).isWorse(new, than: base) ? .regression : .improvement
         }
         return row
+    }
+
+    /// A pair's regression (or improvement) stands only when the driver moved too: the median over
+    /// the driver's pairs (same metric, protocol, streams, placement and statistic) must have
+    /// changed the same way by more than the tolerance. On a shared machine one pair's figures
+    /// swing with whatever else ran at that moment; a change of the driver shows in its pairs'
+    /// median. With one pair the two are the same.
+    static func corroborated(
+        _ rows: [Row], base: [Key: MeasurementRecord], new: [Key: MeasurementRecord], tolerance: Tolerance
+    ) -> [Row] {
+        struct Group: Hashable {
+            var driver, metric, proto, statistic: String
+            var streams: Int?
+            var placement: MeasurementPlacement
+        }
+        func group(_ row: Row) -> Group? {
+            guard let record = new[row.key] ?? base[row.key] else { return nil }
+            return Group(
+                driver: row.key.driver, metric: row.key.metric, proto: row.key.protocol, statistic: row.statistic,
+                streams: row.key.streams, placement: record.resolvedPlacement)
+        }
+        func median(_ values: [Double]) -> Double {
+            let sorted = values.sorted()
+            let n = sorted.count
+            return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2
+        }
+        var members: [Group: [Row]] = [:]
+        for row in rows where row.base != nil && row.new != nil {
+            if let g = group(row) { members[g, default: []].append(row) }
+        }
+        var change: [Group: Double] = [:]
+        for (g, list) in members {
+            let b = median(list.map { $0.base! }), n = median(list.map { $0.new! })
+            change[g] = g.metric == "loss" ? n - b : (b == 0 ? (n == 0 ? 0 : (n > b ? .infinity : -.infinity)) : (n - b) / abs(b) * 100)
+        }
+        return rows.map { row in
+            var row = row
+            guard let g = group(row), let driverChange = change[g] else { return row }
+            row.driverChangePercent = driverChange
+            guard row.verdict == .regression || row.verdict == .improvement, let pairChange = row.changePercent else { return row }
+            let sameWay = (driverChange > 0) == (pairChange > 0)
+            if !sameWay || abs(driverChange) <= row.tolerancePercent { row.verdict = .isolated }
+            return row
+        }
     }
 
     /// A plain-text table of every compared figure and test change.

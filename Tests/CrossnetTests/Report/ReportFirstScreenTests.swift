@@ -87,6 +87,14 @@ struct ReportFirstScreenTests {
         #expect(groups[1].evidence.last == "** server can't find web: NXDOMAIN")
     }
 
+    @Test("transcript evidence: the operations that did not end ok, else the last lines")
+    func transcriptEvidence() {
+        let ok = "2026-11-26T14:46:35Z h3 0.201s ok  docker exec 965de151fec2 sh -c 'pkill -x iperf3 2>/dev/null; sleep 0.1; iperf3 -s -1 -D -p 45201'"
+        let failed = "2026-11-26T14:46:37Z h1 3.004s exit 1  docker exec a96020e0500f ping -c 2 -W 2 10.0.9.3"
+        #expect(FailureGroup.transcriptEvidence([ok, failed, ok].joined(separator: "\n")) == [failed])
+        #expect(FailureGroup.transcriptEvidence([ok, ok, "last"].joined(separator: "\n")) == [ok, ok, "last"])
+    }
+
     @Test("the console end starts with the verdict and names each regression with pair, change and confidence")
     func console() throws {
         let good = try passing()
@@ -115,6 +123,9 @@ struct ReportFirstScreenTests {
         let hosts = try #require(html.range(of: "<h2>Hosts</h2>"))
         #expect(verdict.lowerBound < regressions.lowerBound && regressions.lowerBound < drivers.lowerBound && drivers.lowerBound < hosts.lowerBound)
         #expect(html.contains("On one host (baseline: the host's loopback)"))
+        // Charts per placement too: same-host and cross-host figures never share an axis.
+        #expect(html.components(separatedBy: "<h3>On one host</h3><svg").count - 1 == 2)
+        #expect(html.components(separatedBy: "<h3>Across hosts</h3><svg").count - 1 == 2)
     }
 
     @Test("a results.json of schema 1 is still read and compared (its intervals were of the mean)")

@@ -37,6 +37,28 @@ struct ReportComparisonTests {
         #expect(comparison.table.contains("REGRESSION"))
     }
 
+    @Test("one pair's drop that the driver's other pairs do not share is isolated, not a regression")
+    func isolatedPair() throws {
+        var base = try ReportFixtures.document()
+        base.measurements += [
+            ReportFixtures.throughput("overlay", "h3", "h1", gbps: 6.2), ReportFixtures.throughput("overlay", "h3", "h2", gbps: 6.25),
+        ]
+        var new = base
+        let index = new.measurements.firstIndex { $0.driver == "overlay" && $0.metric == "throughput" && $0.source == "h1" && $0.target == "h3" }!
+        new.measurements[index] = new.measurements[index].scaled(by: 0.5)
+        let comparison = RunComparison(base: base, new: new)
+        #expect(!comparison.hasRegression)
+        let row = try #require(comparison.rows.first { $0.key.driver == "overlay" && $0.key.pair == "h1→h3" && $0.key.metric == "throughput" })
+        #expect(row.verdict == .isolated)
+        #expect(row.changePercent == -50)
+        #expect(abs(row.driverChangePercent! - (6.1555 - 6.225) / 6.225 * 100) < 1e-9)
+        // The whole driver halved: every pair is a regression.
+        var halved = base
+        halved.measurements = halved.measurements.map { $0.driver == "overlay" && $0.metric == "throughput" ? $0.scaled(by: 0.5) : $0 }
+        let all = RunComparison(base: base, new: halved)
+        #expect(all.regressions.count == 5 && all.regressions.allSatisfy { $0.key.driver == "overlay" })
+    }
+
     @Test("doubled throughput is an improvement, not a regression")
     func doubledThroughput() throws {
         let comparison = try compare { doc in
