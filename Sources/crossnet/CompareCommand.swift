@@ -11,13 +11,15 @@ struct CompareCommand: AsyncParsableCommand {
             BASE and NEW are each a results.json or a run folder (schema 1 or 2). Figures are \
             matched by driver, metric, protocol, source, target and streams. Throughput and pmtu \
             lower are worse; rtt, dns, loss and jitter higher are worse (p50 and p99). A figure \
-            regresses only when its change passes the tolerance (the larger of --tolerance and the \
-            metric's noise floor, unless --metric-tolerance sets it) AND both runs' confidence \
-            intervals for it do not overlap. A figure without an interval (fewer than 3 repeats, \
-            too few samples for a tail percentile) or flagged cpu-bound is "uncertain", never a \
-            regression. A test that passed in BASE and failed in NEW is a regression; tests of BASE \
-            missing from NEW are listed as MISSING. Loss changes are in percentage points. \
-            See docs/measurements.md. Exit 0 no regression, 1 regression, 2 bad input.
+            regresses only when (1) its change passes the tolerance: the larger of --tolerance and \
+            the metric's noise floor, unless --metric-tolerance sets it; (2) both runs' confidence \
+            intervals for it do not overlap; and (3) the median over the driver's pairs moved the \
+            same way past the tolerance (else the pair is "isolated"). A figure without an \
+            interval (fewer than 3 repeats, too few samples for a tail percentile) or flagged \
+            cpu-bound is "uncertain", never a regression. A test that passed in BASE and failed \
+            in NEW is a regression; tests of BASE missing from NEW are listed as MISSING. Loss \
+            changes are in percentage points. See docs/measurements.md. Exit 0 no regression, \
+            1 regression, 2 bad input.
 
             EXAMPLES:
               crossnet compare Reports/20261125-020000-ab12 Reports/latest

@@ -108,10 +108,10 @@ public struct SummaryWriter: Sendable {
             md += "\n## Against the baseline\n\n"
             let counted = Dictionary(grouping: comparison.rows, by: \.verdict).mapValues(\.count)
             md += "\(comparison.rows.count) figures compared: "
-            md += [RunComparison.Verdict.regression, .improvement, .unchanged, .withinNoise, .uncertain, .added, .removed]
+            md += [RunComparison.Verdict.regression, .improvement, .isolated, .unchanged, .withinNoise, .uncertain, .added, .removed]
                 .compactMap { verdict in counted[verdict].map { "\($0) \(verdict.rawValue)" } }.joined(separator: ", ")
             md += ". A regression needs a change beyond the tolerance (\(String(format: "%.0f", comparison.tolerance.defaultPercent)) % or the metric's noise floor) "
-                + "and non-overlapping intervals; a figure without an interval is `uncertain`, never a regression.\n"
+                + "and non-overlapping intervals, and the driver's median over its pairs must move too (else `isolated`); a figure without an interval is `uncertain`, never a regression.\n"
         }
         return md
     }

@@ -19,8 +19,7 @@ struct ReportCLITests {
         let document = try ReportFixtures.document()
         let base = try ReportFixtures.write(document, label: "cli-base")
         var halved = document
-        let index = halved.measurements.firstIndex { $0.metric == "throughput" && $0.driver == "overlay" }!
-        halved.measurements[index] = halved.measurements[index].scaled(by: 0.5)
+        halved.measurements = halved.measurements.map { $0.metric == "throughput" && $0.driver == "overlay" ? $0.scaled(by: 0.5) : $0 }
         let worse = try ReportFixtures.write(halved, label: "cli-worse")
         var other = document
         other.schemaVersion = 7
