@@ -3,7 +3,7 @@ import Foundation
 /// Compares two runs: figures matched by (driver, metric, protocol, source, target, streams), and
 /// tests by id.
 ///
-/// A figure regresses only when **both** hold:
+/// A figure regresses only when **all** hold:
 /// - it moved in the worse direction (``MetricDirection``) by more than the tolerance, and
 /// - both runs have a confidence interval for that statistic and the intervals do not overlap;
 /// - the driver moved too: the median over the driver's pairs changed the same way by more than the
