@@ -7,7 +7,12 @@ import Logging
 struct CleanCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "clean",
-        abstract: "Remove containers, services, networks, volumes labelled crossnet.run (and a swarm only if Crossnet created it).")
+        abstract: "Remove containers, services, networks, volumes labelled crossnet.run (and a swarm only if Crossnet created it).",
+        discussion: """
+            EXAMPLES:
+              crossnet clean --inventory lab.yaml             # every Crossnet run's leftovers
+              crossnet clean --inventory lab.yaml --run 20261126-020000-ab12
+            """)
 
     @OptionGroup var options: InventoryOptions
 

@@ -15,13 +15,16 @@ struct RunCommand: AsyncParsableCommand {
             not up). The suites run inside this process (Swift Testing's ABI entry point): one SSH \
             session per host for the whole run, each driver deployed once. The reports go to \
             DIR/<run id>/ and DIR/latest points at them. Exit 0 when every test passed and there is \
-            no regression, 1 when a test failed, none ran, or a figure regressed, 2 on bad input.
+            no regression, 1 when a test failed, none ran, a figure regressed or --timeout ran out, \
+            2 on bad input, 130/143 when interrupted by SIGINT/SIGTERM (partial report written).
 
             EXAMPLES:
-              crossnet run                                   # virtual lab in .lab, every suite
+              crossnet run                                   # every suite on the virtual lab in .lab
               crossnet run --quick                           # reachability claims only (pull-request check)
-              crossnet run --inventory lab.yaml --baseline Reports/nightly/results.json
+              crossnet run --inventory lab.yaml --baseline Reports/baseline
               crossnet run --filter overlay --list           # what a filter selects, without connecting
+              crossnet run --filter 'Overlay' --duration 3 --repeats 3 --timeout 1800
+              crossnet run --inventory lab.yaml --push http://pushgateway:9091
             """)
 
     @OptionGroup var options: InventoryOptions
@@ -143,8 +146,8 @@ struct RunCommand: AsyncParsableCommand {
         let comparison = baselineDocument.map {
             RunComparison(base: $0, new: document, tolerance: .init(defaultPercent: tolerance))
         }
-        let written = try ReportBundle(document: document, comparison: comparison)
-            .write(to: run.runFolder, transcript: run.transcriptText)
+        let bundle = ReportBundle(document: document, comparison: comparison, interrupted: run.stoppedEarly != nil)
+        let written = try bundle.write(to: run.runFolder, transcript: run.transcriptText)
         try ReportBundle.pointLatest(in: run.reportsDirectory, to: run.runID)
         progress.finish()
 
@@ -152,13 +155,13 @@ struct RunCommand: AsyncParsableCommand {
             let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
             print(String(format: "%@  %8d bytes", path, size))
         }
+        // The night's answer last on the console: verdict, regressions, failures by cause.
+        print("\n" + ConsoleSummary.render(bundle.document, comparison: comparison, reportsFolder: run.runFolder))
         print("\(document.passedCount) passed, \(document.failedCount) failed, \(document.skippedCount) skipped")
-        if let comparison {
-            print("\nagainst \(baseline!):\n" + comparison.table)
-        }
+        try CIIntegration.publish(document: bundle.document, comparison: comparison)
         if let push {
-            let url = PushgatewayClient.url(base: push, instance: run.runID)
-            _ = try await PushgatewayClient.push(PrometheusWriter().render(document), to: url)
+            let url = PushgatewayClient.url(base: push, inventory: PushgatewayClient.inventoryLabel(path: run.inventoryPath))
+            _ = try await PushgatewayClient.push(PrometheusWriter().render(bundle.document, comparison: comparison), to: url)
             print("metrics pushed to \(Redaction.url(url))")
         }
         if let status = interruption.exitStatus {
@@ -174,7 +177,7 @@ struct RunCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("no test ran (\(document.skippedCount) skipped): check --filter and the inventory\n".utf8))
             return 1
         }
-        return document.failedCount > 0 || comparison?.hasRegression == true ? 1 : 0
+        return bundle.document.verdict?.isSuccess == false || document.failedCount > 0 || comparison?.hasRegression == true ? 1 : 0
     }
 
     /// `--list`: the selected tests' ids and names, without connecting.

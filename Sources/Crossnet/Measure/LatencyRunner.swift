@@ -102,13 +102,14 @@ public struct LatencyRunner: Sendable {
             parameters: parameters, noisyCV: options.noisyCoefficientOfVariationPercent)
     }
 
-    /// A latency-type record from samples in seconds: value = p50 (pure; unit-tested).
+    /// A latency-type record from samples in seconds: value = p50, each percentile with its
+    /// order-statistic interval (pure; unit-tested).
     public static func record(
         samples: [Double], metric: String, protocol proto: String, endpoints: MeasurementEndpoints, testName: String,
         parameters: MeasurementRecord.Parameters, noisyCV: Double
     ) -> MeasurementRecord {
         let distribution = LatencyDistribution(seconds: samples)
-        let stats = MeasurementRecord.Stats(distribution: distribution)
+        let stats = MeasurementRecord.Stats(distribution: distribution, samples: samples)
         return MeasurementRecord(
             test: testName, driver: endpoints.driver.rawValue, metric: metric, protocol: proto,
             source: endpoints.source.host, target: endpoints.target.host, unit: "s", value: distribution.percentile(50),

@@ -131,17 +131,27 @@ public struct ThroughputRunner: Sendable {
 }
 
 extension MeasurementRecord.Stats {
-    /// Stats of a figure summarised over repeats: median as p50, mean, spread and the 95% CI.
+    /// Stats of a figure summarised over repeats: median as p50 with its order-statistic interval
+    /// (none below 3 repeats), mean and spread.
     public init(repeats stats: SampleStatistics) {
         self.init(
             p50: stats.median, min: stats.min, max: stats.max, mean: stats.mean, stddev: stats.standardDeviation,
-            ci95Low: stats.ci95Low, ci95High: stats.ci95High, samples: stats.count)
+            intervals: stats.medianInterval.map { ["p50": $0] }, samples: stats.count)
     }
 
-    /// Stats of a latency distribution (percentiles from the HdrHistogram, exact mean and stddev).
-    public init(distribution d: LatencyDistribution) {
+    /// Stats of a latency distribution (percentiles from the HdrHistogram, exact mean and stddev),
+    /// with order-statistic intervals of each percentile from the raw `samples` when given.
+    public init(distribution d: LatencyDistribution, samples: [Double] = []) {
         self.init(
             p50: d.percentile(50), p90: d.percentile(90), p99: d.percentile(99), p999: d.percentile(99.9), min: d.min,
             max: d.max, mean: d.mean, stddev: d.standardDeviation, samples: d.count)
+        let sorted = samples.sorted()
+        var intervals: [String: ConfidenceInterval] = [:]
+        for (name, q, value) in [("p50", 0.5, p50), ("p90", 0.9, p90), ("p99", 0.99, p99), ("p999", 0.999, p999)] {
+            if let value, let interval = ConfidenceInterval.quantile(q, sorted: sorted) {
+                intervals[name] = interval.including(value)
+            }
+        }
+        self.intervals = intervals.isEmpty ? nil : intervals
     }
 }

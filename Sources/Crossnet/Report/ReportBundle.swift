@@ -6,7 +6,12 @@ public struct ReportBundle: Sendable {
     public var document: ResultsDocument
     public var comparison: RunComparison?
 
-    public init(document: ResultsDocument, comparison: RunComparison? = nil) {
+    /// Sets the document's ``ResultsDocument/verdict`` from its tests, the comparison and
+    /// `interrupted` (a document already marked interrupted stays so).
+    public init(document: ResultsDocument, comparison: RunComparison? = nil, interrupted: Bool = false) {
+        var document = document
+        document.verdict = RunVerdict.evaluate(
+            document, comparison: comparison, interrupted: interrupted || document.verdict == .interrupted)
         self.document = document
         self.comparison = comparison
     }
@@ -14,7 +19,8 @@ public struct ReportBundle: Sendable {
     /// File names this bundle writes.
     public static let files = ["junit.xml", "results.json", "summary.md", "report.html", "metrics.prom"]
 
-    /// Builds a document from an event stream plus run facts.
+    /// Builds a document from an event stream plus run facts. A stream that recorded tests but no
+    /// `runEnded` event was cut short: the document is marked ``RunVerdict/interrupted``.
     public static func document(
         stream: EventStreamReader.Result, runID: String, startedAt: Date, finishedAt: Date,
         gitCommit: String?, inventoryHash: String?, hosts: [ResultsDocument.Host], recorder: RunRecorder? = nil
@@ -24,7 +30,8 @@ public struct ReportBundle: Sendable {
                 id: runID, startedAt: ReportOrdering.timestamp(startedAt), finishedAt: ReportOrdering.timestamp(finishedAt),
                 gitCommit: gitCommit, inventoryHash: inventoryHash, hosts: hosts),
             tests: stream.tests, measurements: stream.measurements + (recorder?.measurements ?? []),
-            claims: recorder.map(\.claimResults))
+            claims: recorder.map(\.claimResults),
+            verdict: stream.finishedAt == nil && !stream.tests.isEmpty ? .interrupted : nil)
     }
 
     /// Writes every report into `folder` (created if needed) and returns the paths written.
@@ -36,7 +43,7 @@ public struct ReportBundle: Sendable {
             ("results.json", try document.encoded()),
             ("summary.md", Data(SummaryWriter().render(document, comparison: comparison).utf8)),
             ("report.html", Data(HTMLReportWriter().render(document, comparison: comparison).utf8)),
-            ("metrics.prom", Data(PrometheusWriter().render(document).utf8)),
+            ("metrics.prom", Data(PrometheusWriter().render(document, comparison: comparison).utf8)),
         ]
         if let transcript {
             // Every remote step of the run in order, each attributed to its driver and phase.

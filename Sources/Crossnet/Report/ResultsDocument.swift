@@ -3,12 +3,19 @@ import Foundation
 /// `results.json`: everything one run found, in a stable, versioned, machine-readable form.
 ///
 /// The JSON Schema is committed at `Reports/schema/results.schema.json`; `schemaVersion` changes
-/// whenever a field changes meaning or disappears.
+/// whenever a field changes meaning or disappears. Version 2 added `verdict` and per-statistic
+/// `stats.intervals`, and stopped writing `stats.ci95Low`/`ci95High` (an interval of the mean
+/// beside a median headline); files of version 1 are still read.
 public struct ResultsDocument: Codable, Sendable, Equatable {
-    /// The schema version this build writes and reads.
-    public static let currentSchemaVersion = 1
+    /// The schema version this build writes.
+    public static let currentSchemaVersion = 2
+    /// The schema versions this build reads.
+    public static let readableSchemaVersions = 1...2
 
     public var schemaVersion: Int
+    /// The night's answer: passed, failed, regressed, interrupted or nothing-ran. `nil` in files
+    /// of schema version 1; ``ReportBundle`` sets it.
+    public var verdict: RunVerdict?
     public var run: Run
     public var tests: [Test]
     public var measurements: [MeasurementRecord]
@@ -17,10 +24,11 @@ public struct ResultsDocument: Codable, Sendable, Equatable {
     public var claims: [ClaimResult]?
 
     public init(
-        run: Run, tests: [Test], measurements: [MeasurementRecord], claims: [ClaimResult]? = nil,
+        run: Run, tests: [Test], measurements: [MeasurementRecord], claims: [ClaimResult]? = nil, verdict: RunVerdict? = nil,
         schemaVersion: Int = Self.currentSchemaVersion
     ) {
         self.schemaVersion = schemaVersion
+        self.verdict = verdict
         self.run = run
         self.tests = tests
         self.measurements = measurements
@@ -166,10 +174,10 @@ public struct ResultsDocument: Codable, Sendable, Equatable {
         } catch {
             throw InputError(file: file, "malformed JSON: \(describe(error))")
         }
-        guard version.schemaVersion == currentSchemaVersion else {
+        guard let schemaVersion = version.schemaVersion, readableSchemaVersions.contains(schemaVersion) else {
             throw InputError(
                 file: file,
-                "schemaVersion \(version.schemaVersion.map(String.init) ?? "missing") is not supported (this crossnet reads \(currentSchemaVersion))")
+                "schemaVersion \(version.schemaVersion.map(String.init) ?? "missing") is not supported (this crossnet reads \(readableSchemaVersions.lowerBound)–\(readableSchemaVersions.upperBound))")
         }
         do {
             return try JSONDecoder().decode(ResultsDocument.self, from: data)

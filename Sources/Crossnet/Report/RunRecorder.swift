@@ -43,8 +43,8 @@ extension MeasurementRecord {
         default: figure = (value == value.rounded() ? String(Int(value)) : String(format: "%.3g", value)) + " " + unit
         }
         var spread = ""
-        if let low = stats.ci95Low, let high = stats.ci95High, value > 0 {
-            spread = String(format: " ±%.0f%%", (high - low) / 2 / value * 100)
+        if let interval = stats.interval("p50"), value > 0 {
+            spread = String(format: " ±%.0f%% (%.0f%%)", (interval.high - interval.low) / 2 / value * 100, interval.level * 100)
         }
         let flagText = flags.isEmpty ? "" : " [" + flags.joined(separator: ", ") + "]"
         return "\(driver) \(source)→\(target) \(`protocol`) \(metric) \(figure)\(spread)\(flagText)"
