@@ -81,7 +81,7 @@ struct LabSmokeSuite {
             for host in SuiteInventory.hostNames {
                 for _ in 0..<3 {
                     group.addTask {
-                        (host, try await fleet.session(host).exec("date +%s.%N; sleep 1; hostname; date +%s.%N", timeout: .seconds(20)).trimmedStdout)
+                        (host, try await fleet.session(host).exec("date +%s.%N; sleep 2; hostname; date +%s.%N", timeout: .seconds(20)).trimmedStdout)
                     }
                 }
             }
@@ -92,7 +92,7 @@ struct LabSmokeSuite {
         _ = clock
         #expect(names.count == SuiteInventory.hostNames.count * 3)
         // Run at once, not one after another: every command started before any other ended (the
-        // one-second commands overlap), whatever the machine's load.
+        // two-second commands overlap), whatever the machine's load.
         let spans = names.compactMap { _, text -> (Double, Double)? in
             let lines = text.split(separator: "\n")
             guard lines.count == 3, let start = Double(lines[0]), let end = Double(lines[2]) else { return nil }
