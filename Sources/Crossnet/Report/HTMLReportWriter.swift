@@ -63,7 +63,7 @@ public struct HTMLReportWriter: Sendable {
         if !anyLatency { html += "<p class=\"none\">No latency measured in this run.</p>" }
         html += "</section>\n"
 
-        html += "<section><h2>Reachability matrix</h2><p class=\"note\">Each test is a claim about the network (what should reach what, and what must stay isolated); a column is one case (a host, or a source→target pair). Expected: every claim holds. Observed: ✓ holds, ✗ broken (hover for the evidence), or skipped.</p>"
+        html += "<section><h2>Reachability matrix</h2><p class=\"note\">Each test is a claim about the network (what should reach what, and what must stay isolated); a column is one case (a host, or a source→target pair). Each cell: what was observed (for unreachability, the evidence: no route, timed out, refused, name not found), ✓ when that is what the claim expects, ✗ when not; an inconclusive probe never holds. Hover for the command and its output.</p>"
         html += reachability(document)
         html += "</section>\n"
 
@@ -244,6 +244,7 @@ public struct HTMLReportWriter: Sendable {
     }
 
     private func reachability(_ document: ResultsDocument) -> String {
+        if let claims = document.claims, !claims.isEmpty { return claimMatrix(claims) }
         var html = ""
         for (driver, tests) in document.testsByDriver {
             let columns = orderedUnique(tests.map { $0.argument ?? "—" })
@@ -271,6 +272,47 @@ public struct HTMLReportWriter: Sendable {
             html += "</table>"
         }
         return html.isEmpty ? "<p class=\"none\">No tests.</p>" : html
+    }
+
+    /// The matrix from the typed claim results (the catalogue's claims × hosts or pairs): each
+    /// cell says what was observed — with the reason for unreachability — and whether that is what
+    /// the claim expects.
+    private func claimMatrix(_ results: [ClaimResult]) -> String {
+        var html = ""
+        for driver in orderedUnique(results.map(\.driver.rawValue)) {
+            let rows = results.filter { $0.driver.rawValue == driver }
+            let columns = orderedUnique(rows.map(Self.column))
+            html += "<h3>\(e(driver))</h3><table class=\"matrix\"><tr><th>claim</th><th>expected</th>"
+            for column in columns { html += "<th>\(e(column))</th>" }
+            html += "</tr>"
+            for claimID in orderedUnique(rows.map(\.claimID)) {
+                let cases = rows.filter { $0.claimID == claimID }
+                guard let first = cases.first else { continue }
+                html += "<tr><td class=\"claim\">\(e(first.statement)) <code>\(e(claimID))</code></td>"
+                html += "<td class=\"exp\">\(first.expected == .reachable ? "reachable" : "not reachable")</td>"
+                for column in columns {
+                    guard let result = cases.first(where: { Self.column($0) == column }) else {
+                        html += "<td class=\"na\"></td>"
+                        continue
+                    }
+                    let observed: String
+                    switch result.observed {
+                    case .reachable: observed = "reachable"
+                    case .unreachable(let reason): observed = reason.rawValue
+                    case .inconclusive: observed = "inconclusive"
+                    }
+                    let title = "\(result.command)\n\(result.evidence)"
+                    html += "<td class=\"\(result.passed ? "ok" : "ko")\" title=\"\(e(title))\">\(result.passed ? "✓" : "✗") \(e(observed))</td>"
+                }
+                html += "</tr>"
+            }
+            html += "</table>"
+        }
+        return html
+    }
+
+    private static func column(_ result: ClaimResult) -> String {
+        result.targetHost.map { "\(result.sourceHost)→\($0)" } ?? result.sourceHost
     }
 
     // MARK: Helpers
