@@ -197,21 +197,29 @@ docker run -d $L --name seed-ovl --network seed-ovl $IMG $SLEEP >/dev/null
 expect_ok 'overlay: a container on ${NAMES[$1]} reaches web by service name' docker exec seed-ovl ping -c1 -W2 web"; }
 overlay_rm() { [ "$1" = 0 ] || run "$1" "docker rm -f seed-ovl >/dev/null"; }
 swarm_leave() { [ "$1" = 0 ] || run "$1" "docker swarm leave --force >/dev/null"; }
+settled() { run "$1" "  # swarm removes task containers after the fact: cleanup ends when they are gone
+for t in \$(seq 150); do [ -z \"\$(docker ps -aq --filter label=crossnet.bench=seed)\" ] && exit 0; sleep 0.2; done
+echo 'FAIL  ${NAMES[$1]}: overlay: containers left 30 s after swarm leave:'; docker ps -a --filter label=crossnet.bench=seed; exit 1"; }
+mark() { printf '      %-34s %6.2f s\n' "$1" "$(secs "$OV_T" "$(now)")"; }
 overlay() {
   local pool="" sub=""
   [ -n "$OV_POOL" ] && pool="--default-addr-pool $OV_POOL --default-addr-pool-mask-length 24"
   [ -n "$OV_SUBNET" ] && sub="--subnet $OV_SUBNET"
   # Runs under `step … || die`, where set -e does not apply: every step is chained.
+  OV_T=$(now)
   TOKEN=$(run 0 "docker swarm init --advertise-addr ${ADDRS[0]} $pool >/dev/null
 docker swarm join-token -q worker") || return 1
   SWARM_MADE=1
   par swarm_join || return 1
+  mark "swarm init + join"
   run 0 "docker network create $L -d overlay --attachable $sub seed-ovl >/dev/null
 docker service create -d -q --no-resolve-image --init --name web --mode global --endpoint-mode dnsrr --network seed-ovl \\
   $L --container-label crossnet.bench=seed $IMG $SLEEP >/dev/null
 for t in \$(seq 300); do [ \"\$(docker service ls --filter name=web --format '{{.Replicas}}')\" = $N/$N ] && exit 0; sleep 0.2; done
 echo 'FAIL  ${NAMES[0]}: overlay: service web not running on every host after 60 s'; docker service ps web; exit 1" || return 1
+  mark "network + service web running"
   par overlay_check || return 1
+  mark "checks"
   par overlay_rm || return 1
   run 0 "docker service rm web >/dev/null
 for t in \$(seq 100); do docker network rm seed-ovl >/dev/null 2>&1 && exit 0; sleep 0.2; done
@@ -219,6 +227,9 @@ echo 'FAIL  ${NAMES[0]}: overlay: seed-ovl still in use 20 s after the service w
   par swarm_leave || return 1
   run 0 "docker swarm leave --force >/dev/null" || return 1
   SWARM_MADE=0
+  mark "service, network, swarm removed"
+  par settled || return 1
+  mark "task containers gone"
 }
 
 # ------------------------------------------------------------------ cleanup, whatever happened
