@@ -5,7 +5,8 @@ Usage: bench/peak-rss.py REPORT -- COMMAND [ARGS...]
 
 Runs COMMAND as a child and samples /proc every 100 ms: the process tree rooted at COMMAND
 (parent links from /proc/PID/stat, so grandchildren count too), summing VmRSS over the tree.
-Writes REPORT (key=value lines) and exits with COMMAND's exit status.
+Writes REPORT (key=value lines) and REPORT.timeline (seconds, KiB: one line a sample), and exits
+with COMMAND's exit status.
 
   peak_rss_kib     the largest sampled sum of VmRSS over the tree (what was resident at once)
   peak_at_s        when, in seconds after the start
@@ -77,6 +78,7 @@ def main():
         signal.signal(sig, lambda s, _f: child.send_signal(s))
     peak, peak_at, samples = 0, 0.0, 0
     hwm, names = {}, {}
+    timeline = open(report + ".timeline", "w")
     while True:
         links = parent_links()
         total = 0
@@ -88,11 +90,14 @@ def main():
             names[pid] = links[pid][1]
             hwm[pid] = max(hwm.get(pid, 0), status_kib(pid, "VmHWM") or 0)
         samples += 1
+        at = time.monotonic() - start
+        timeline.write(f"{at:.1f} {total}\n")
         if total > peak:
-            peak, peak_at = total, time.monotonic() - start
+            peak, peak_at = total, at
         if child.poll() is not None:
             break
         time.sleep(0.1)
+    timeline.close()
     by_name = {}
     for pid, name in names.items():
         by_name[name] = by_name.get(name, 0) + 1
