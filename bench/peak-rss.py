@@ -5,11 +5,14 @@ Usage: bench/peak-rss.py REPORT -- COMMAND [ARGS...]
 
 Runs COMMAND as a child and samples /proc every 100 ms: the process tree rooted at COMMAND
 (parent links from /proc/PID/stat, so grandchildren count too), summing VmRSS over the tree.
-Writes REPORT (key=value lines) and REPORT.timeline (seconds, KiB: one line a sample), and exits
+Writes REPORT (key=value lines) and REPORT.timeline (seconds, RSS KiB, RssAnon KiB: one line a
+sample), and exits
 with COMMAND's exit status.
 
   peak_rss_kib     the largest sampled sum of VmRSS over the tree (what was resident at once)
   peak_at_s        when, in seconds after the start
+  peak_anon_kib    of that peak, anonymous memory (RssAnon: heap, stacks); the rest is file-backed
+                   (the binary and shared libraries, counted once per process)
   sum_hwm_kib      the sum of every process's own peak (VmHWM, last value seen): an upper bound
                    that also covers a spike between two samples
   root_hwm_kib     the command's own VmHWM (the crossnet process)
@@ -27,15 +30,18 @@ import sys
 import time
 
 
-def status_kib(pid, key):
+def status(pid):
+    """VmRSS, VmHWM, RssAnon, RssFile, RssShmem of a process in KiB; None when it is gone."""
+    values = {}
     try:
         with open(f"/proc/{pid}/status") as f:
             for line in f:
-                if line.startswith(key + ":"):
-                    return int(line.split()[1])
+                key = line.split(":", 1)[0]
+                if key in ("VmRSS", "VmHWM", "RssAnon", "RssFile", "RssShmem"):
+                    values[key] = int(line.split()[1])
     except (FileNotFoundError, ProcessLookupError, PermissionError):
-        pass
-    return None
+        return None
+    return values if "VmRSS" in values else None  # a zombie has no VmRSS
 
 
 def parent_links():
@@ -76,24 +82,25 @@ def main():
     child = subprocess.Popen(command)
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda s, _f: child.send_signal(s))
-    peak, peak_at, samples = 0, 0.0, 0
+    peak, peak_at, peak_anon, samples = 0, 0.0, 0, 0
     hwm, names = {}, {}
     timeline = open(report + ".timeline", "w")
     while True:
         links = parent_links()
-        total = 0
+        total = anon = 0
         for pid in tree(child.pid, links):
-            rss = status_kib(pid, "VmRSS")
-            if rss is None:  # a zombie or gone: nothing resident
+            st = status(pid)
+            if st is None:  # a zombie or gone: nothing resident
                 continue
-            total += rss
+            total += st["VmRSS"]
+            anon += st.get("RssAnon", 0)
             names[pid] = links[pid][1]
-            hwm[pid] = max(hwm.get(pid, 0), status_kib(pid, "VmHWM") or 0)
+            hwm[pid] = max(hwm.get(pid, 0), st.get("VmHWM", 0))
         samples += 1
         at = time.monotonic() - start
-        timeline.write(f"{at:.1f} {total}\n")
+        timeline.write(f"{at:.1f} {total} {anon}\n")
         if total > peak:
-            peak, peak_at = total, at
+            peak, peak_at, peak_anon = total, at, anon
         if child.poll() is not None:
             break
         time.sleep(0.1)
@@ -104,6 +111,7 @@ def main():
     with open(report, "w") as f:
         f.write(f"peak_rss_kib={peak}\n")
         f.write(f"peak_at_s={peak_at:.1f}\n")
+        f.write(f"peak_anon_kib={peak_anon}\n")
         f.write(f"sum_hwm_kib={sum(hwm.values())}\n")
         f.write(f"root_hwm_kib={hwm.get(child.pid, 0)}\n")
         f.write(f"processes={len(names)} " + ",".join(f"{n}x{c}" for n, c in sorted(by_name.items())) + "\n")

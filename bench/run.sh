@@ -63,6 +63,7 @@ measured() {
   local f=$OUT/$name.rss
   echo "== $name: exit $rc, $(key wall_s "$f") s, ssh logins per host: $(per_host "$before" "$after")"
   echo "   peak RSS, crossnet + descendants (sum of VmRSS, sampled every 100 ms): $(mib "$(key peak_rss_kib "$f")") at $(key peak_at_s "$f") s"
+  echo "   of which anonymous (RssAnon; the rest is the binary and libraries):   $(mib "$(key peak_anon_kib "$f")")"
   echo "   sum of each process's own peak (VmHWM, upper bound):                  $(mib "$(key sum_hwm_kib "$f")")"
   echo "   crossnet process alone (VmHWM):                                        $(mib "$(key root_hwm_kib "$f")")"
   echo "   processes in the tree: $(key processes "$f") ($(key samples "$f") samples; timeline: $f.timeline)"
