@@ -30,7 +30,8 @@ struct LabSmokeSuite {
         #expect(output.stderrText == "err\n")
     }
 
-    @Test("10 MB of output arrives intact")
+    /// A self-test of Crossnet's transport (it holds 10 MB in memory): virtual lab only.
+    @Test("10 MB of output arrives intact", .needsCrossnetLab)
     func largeOutput() async throws {
         let fleet = try await SuiteEnvironment.shared.get().fleet
         let host = try #require(SuiteInventory.hostNames.last)
@@ -44,7 +45,8 @@ struct LabSmokeSuite {
         #expect(try await localSHA256(output.stdout) == remoteSum.trimmedStdout)
     }
 
-    @Test("a 50 MB upload on stdin arrives intact")
+    /// A self-test of Crossnet's transport (it holds 50 MB in memory): virtual lab only.
+    @Test("a 50 MB upload on stdin arrives intact", .needsCrossnetLab)
     func largeUpload() async throws {
         let fleet = try await SuiteEnvironment.shared.get().fleet
         let host = try #require(SuiteInventory.hostNames.first)

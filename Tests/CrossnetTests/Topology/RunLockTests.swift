@@ -22,7 +22,9 @@ struct RunLockTests {
 
     func engine(_ responses: [Data]) -> (DockerEngine, FixtureConnector) {
         let connector = FixtureConnector(responses)
-        return (DockerEngine(host: "h1", transcript: Transcript()) { try connector.next() }, connector)
+        return (DockerEngine(host: "h1", transcript: Transcript(), api: EngineAPISelection(pinned: EngineAPIVersion(1, 41))) {
+            try connector.next()
+        }, connector)
     }
 
     /// A process that has exited: its pid names no process (or, if reused, another start time).
