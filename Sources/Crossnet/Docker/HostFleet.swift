@@ -145,3 +145,22 @@ public struct UnreachableHost: Sendable, CustomStringConvertible {
         }
     }
 }
+
+extension HostFleet {
+    /// Runs `body` for every host in `hosts` at once; results come back in `hosts` order, each
+    /// host's error kept beside it (one host's failure never stops the others).
+    public func onEachHost<T: Sendable>(
+        _ hosts: [String], _ body: @escaping @Sendable (String) async throws -> T
+    ) async -> [(host: String, result: Result<T, any Error>)] {
+        await withTaskGroup(of: (Int, Result<T, any Error>).self) { group in
+            for (index, host) in hosts.enumerated() {
+                group.addTask {
+                    do { return (index, .success(try await body(host))) } catch { return (index, .failure(error)) }
+                }
+            }
+            var results: [(Int, Result<T, any Error>)] = []
+            for await result in group { results.append(result) }
+            return results.sorted { $0.0 < $1.0 }.map { (hosts[$0.0], $0.1) }
+        }
+    }
+}

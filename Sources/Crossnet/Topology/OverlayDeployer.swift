@@ -60,14 +60,14 @@ struct OverlayDeployer: Sendable {
             aliases: [Self.serviceAlias], endpointMode: endpointMode, global: true,
             constraints: Self.placement(excluding: foreign.map(\.id))))
         context.ledger.record(CreatedResource(host: swarm.managerHost, kind: .service, id: serviceID))
-        let tasks = try await waitForTasks(service: serviceID, manager: manager, swarm: swarm, hosts: hosts)
-
-        var endpoints: [ProbeEndpoint] = []
-        for host in hosts {
-            let probe = try await TopologyDeployer(context: context).startProbe(
-                host: host, name: context.name("ovl-\(host)"), network: network, driver: .overlay)
-            endpoints.append(probe)
+        // The attachable probes start on every host at once while the service's tasks come up.
+        let deployer = TopologyDeployer(context: context)
+        let context = context
+        async let probes = deployer.onEachHost(hosts) { host in
+            [try await deployer.startProbe(host: host, name: context.name("ovl-\(host)"), network: network, driver: .overlay)]
         }
+        let tasks = try await waitForTasks(service: serviceID, manager: manager, swarm: swarm, hosts: hosts)
+        var endpoints = try await probes
         // Task containers, one per host, as endpoints named after the service.
         for host in hosts {
             guard let containerID = tasks[host] else { continue }
@@ -99,16 +99,24 @@ struct OverlayDeployer: Sendable {
         let started = ContinuousClock.now
         let deadline = started + .seconds(60)
         var pending = probes.flatMap { source in probes.filter { $0.host != source.host }.map { (source, $0) } }
+        let fleet = context.fleet
         while !pending.isEmpty && ContinuousClock.now < deadline {
-            var still: [(ProbeEndpoint, ProbeEndpoint)] = []
-            for (source, target) in pending {
-                guard let address = target.address else { continue }
-                let output = try await context.fleet.engine(source.host).exec(
-                    source.containerID, ["ping", "-c", "1", "-W", "1", address], timeout: .seconds(10))
-                if !output.succeeded { still.append((source, target)) }
+            // Every pending pair pinged at once.
+            let answered = try await withThrowingTaskGroup(of: (Int, Bool).self) { group in
+                for (index, (source, target)) in pending.enumerated() {
+                    guard let address = target.address else { continue }
+                    group.addTask {
+                        let output = try await fleet.engine(source.host).exec(
+                            source.containerID, ["ping", "-c", "1", "-W", "1", address], timeout: .seconds(10))
+                        return (index, output.succeeded)
+                    }
+                }
+                var answered: Set<Int> = []
+                for try await (index, ok) in group where ok { answered.insert(index) }
+                return answered
             }
-            pending = still
-            if !pending.isEmpty { try await Task.sleep(for: .milliseconds(500)) }
+            pending = pending.enumerated().filter { !answered.contains($0.offset) && $0.element.1.address != nil }.map(\.element)
+            if !pending.isEmpty { try await Task.sleep(for: .milliseconds(300)) }
         }
         let seconds = String(format: "%.1f", (ContinuousClock.now - started).seconds)
         if pending.isEmpty { return "overlay converged: every probe answered every other host's probe after \(seconds) s" }
@@ -162,7 +170,7 @@ struct OverlayDeployer: Sendable {
                 if task.status.state == "running", let id = task.status.containerStatus?.containerID { byHost[host] = id }
             }
             if hosts.allSatisfy({ byHost[$0] != nil }) { return byHost }
-            try await Task.sleep(for: .milliseconds(500))
+            try await Task.sleep(for: .milliseconds(250))
         }
         throw OperationError(
             host: swarm.managerHost, operation: "docker service ps \(serviceName)",

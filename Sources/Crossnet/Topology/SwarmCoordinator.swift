@@ -100,13 +100,13 @@ public actor SwarmCoordinator {
     /// manager leaves even when a worker could not (`force`), so the swarm is gone from every
     /// host that answers.
     public static func leave(manager: String, fleet: HostFleet, report: inout TeardownReport) async {
-        for host in fleet.hostNames where host != manager && !report.isDown(host) {
-            do {
-                let info = try await fleet.engine(host).info().swarm
-                if info.localNodeState != "inactive" { try await fleet.engine(host).swarmLeave() }
-            } catch {
-                report.record(error, host: host, operation: "leave the swarm")
-            }
+        // Workers leave at once; the manager last.
+        let workers = fleet.hostNames.filter { $0 != manager && !report.isDown($0) }
+        for (host, result) in await fleet.onEachHost(workers, { host in
+            let info = try await fleet.engine(host).info().swarm
+            if info.localNodeState != "inactive" { try await fleet.engine(host).swarmLeave() }
+        }) {
+            if case .failure(let error) = result { report.record(error, host: host, operation: "leave the swarm") }
         }
         guard !report.isDown(manager) else {
             report.skipped(host: manager, operation: "leave the swarm (manager)")

@@ -138,15 +138,17 @@ public enum Teardown {
         let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline {
             var remaining = 0
-            for host in fleet.hostNames where !report.isDown(host) {
-                do {
-                    remaining += try await fleet.engine(host).containers(label: "com.docker.swarm.service.id=\(serviceID)").count
-                } catch {
-                    report.record(error, host: host, operation: "list the containers of service \(serviceID.prefix(12))")
+            let hosts = fleet.hostNames.filter { !report.isDown($0) }
+            for (host, result) in await fleet.onEachHost(hosts, { host in
+                try await fleet.engine(host).containers(label: "com.docker.swarm.service.id=\(serviceID)").count
+            }) {
+                switch result {
+                case .success(let count): remaining += count
+                case .failure(let error): report.record(error, host: host, operation: "list the containers of service \(serviceID.prefix(12))")
                 }
             }
             if remaining == 0 { return }
-            try? await Task.sleep(for: .milliseconds(500))
+            try? await Task.sleep(for: .milliseconds(200))
         }
     }
 
@@ -155,15 +157,17 @@ public enum Teardown {
         let deadline = ContinuousClock.now + .seconds(20)
         while ContinuousClock.now < deadline {
             var present = false
-            for host in fleet.hostNames where !report.isDown(host) {
-                do {
-                    if try await fleet.engine(host).allNetworks().contains(where: { $0.id == id }) { present = true }
-                } catch {
-                    report.record(error, host: host, operation: "list networks (waiting for \(id.prefix(12)) to go)")
+            let hosts = fleet.hostNames.filter { !report.isDown($0) }
+            for (host, result) in await fleet.onEachHost(hosts, { host in
+                try await fleet.engine(host).allNetworks().contains(where: { $0.id == id })
+            }) {
+                switch result {
+                case .success(let found): present = present || found
+                case .failure(let error): report.record(error, host: host, operation: "list networks (waiting for \(id.prefix(12)) to go)")
                 }
             }
             if !present { return }
-            try? await Task.sleep(for: .milliseconds(300))
+            try? await Task.sleep(for: .milliseconds(200))
         }
     }
 
