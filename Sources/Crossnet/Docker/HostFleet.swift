@@ -9,6 +9,7 @@ public final class HostFleet: Sendable {
     public let logger: Logger
     let pool: SSHConnectionPool
     let sessions: [String: SSHSession]
+    let dialers: [String: EngineDialer]
 
     private init(inventory: Inventory, transcript: Transcript, logger: Logger, pool: SSHConnectionPool, sessions: [String: SSHSession]) {
         self.inventory = inventory
@@ -16,6 +17,12 @@ public final class HostFleet: Sendable {
         self.logger = logger
         self.pool = pool
         self.sessions = sessions
+        var dialers: [String: EngineDialer] = [:]
+        for host in inventory.hosts {
+            guard let session = sessions[host.name] else { continue }
+            dialers[host.name] = EngineDialer(host: host.name, socket: host.dockerSocket, session: session, logger: logger)
+        }
+        self.dialers = dialers
     }
 
     /// Connects to every host of `inventory` in parallel.
@@ -46,13 +53,19 @@ public final class HostFleet: Sendable {
         return session
     }
 
-    /// The Docker Engine on `host`, reached through its SSH session.
+    /// The Docker Engine on `host`, reached through its SSH session (stream-local forwarding, or
+    /// `docker system dial-stdio` where sshd forbids that; see ``EngineDialer``).
     public func engine(_ host: String) -> DockerEngine {
-        let session = session(host)
-        let socket = config(host).dockerSocket
+        let dialer = dialer(host)
         return DockerEngine(host: host, transcript: transcript) {
-            try await session.openUnixSocketChannel(path: socket, timeout: .seconds(30))
+            try await dialer.open(timeout: .seconds(30))
         }
+    }
+
+    /// How `host`'s Engine is reached.
+    public func dialer(_ host: String) -> EngineDialer {
+        guard let dialer = dialers[host] else { preconditionFailure("unknown host \(host)") }
+        return dialer
     }
 
     /// Runs a shell command on `host` over SSH, recorded in the transcript.

@@ -40,7 +40,8 @@ public struct Preflight: Sendable {
         for host in inventory.hosts {
             switch sessions[host.name] {
             case .success:
-                results.append(CheckResult(host: host.name, check: "ssh", status: .pass, detail: "\(host.user)@\(host.address):\(host.port)"))
+                results.append(CheckResult(host: host.name, check: "ssh", status: .pass, detail: "\(host.user)@\(host.address):\(host.port)"
+                    + (host.proxyJump.isEmpty ? "" : " via " + host.proxyJump.map(\.name).joined(separator: ", "))))
             case .failure(let error):
                 results.append(CheckResult(
                     host: host.name, check: "ssh", status: .fail, detail: "\(error)",
@@ -65,18 +66,19 @@ public struct Preflight: Sendable {
 
     func checks(host: HostConfig, session: SSHSession, peers: [HostConfig]) async -> [CheckResult] {
         var results: [CheckResult] = []
-        let engine = DockerEngine(host: host.name) {
-            try await session.openUnixSocketChannel(path: host.dockerSocket, timeout: .seconds(15))
-        }
+        let dialer = EngineDialer(host: host.name, socket: host.dockerSocket, session: session, logger: logger)
+        let engine = DockerEngine(host: host.name) { try await dialer.open(timeout: .seconds(15)) }
         var dockerUp = false
         do {
             let version = try await engine.version()
             dockerUp = true
-            results.append(CheckResult(host: host.name, check: "docker", status: .pass, detail: "Docker \(version.version) (API \(version.apiVersion))"))
+            var detail = "Docker \(version.version) (API \(version.apiVersion))"
+            if let note = dialer.note { detail += "; note: \(note)" }
+            results.append(CheckResult(host: host.name, check: "docker", status: .pass, detail: detail))
         } catch {
             results.append(CheckResult(
                 host: host.name, check: "docker", status: .fail, detail: "\(error)",
-                hint: "start dockerd on the host and check `docker_socket` (\(host.dockerSocket)) in the inventory"))
+                hint: Self.dockerHint(host: host)))
         }
         results += await kernelChecks(host: host, session: session)
         results.append(await macvlanParentCheck(host: host, session: session))
@@ -98,18 +100,32 @@ public struct Preflight: Sendable {
         return results
     }
 
+    /// What to do when the Engine does not answer: start it, check the socket, the docker group
+    /// (a non-root SSH user needs it) and the sshd forwarding settings.
+    static func dockerHint(host: HostConfig) -> String {
+        "start dockerd on the host and check `docker_socket` (\(host.dockerSocket)) in the inventory; "
+            + (host.user == "root" ? "" : "add \(host.user) to the docker group (`usermod -aG docker \(host.user)`, then log in again); ")
+            + "Crossnet reaches the socket by stream-local forwarding (sshd: AllowStreamLocalForwarding yes, "
+            + "no DisableForwarding) or, where that is forbidden, by `docker system dial-stdio` (needs the docker CLI on the host)"
+    }
+
+    /// Kernel features from /sys, /proc and /lib/modules only: no tool from /usr/sbin (`modinfo`,
+    /// `ip`), so a non-root SSH user whose PATH lacks it gets the same answer as root.
+    static let kernelScript = """
+        r=$(uname -r)
+        for m in vxlan macvlan bridge ip_vs; do
+          c=CONFIG_$(echo $m | tr a-z A-Z)
+          if [ -d /sys/module/$m ]; then echo "$m=loaded"
+          elif grep -qs "/$m.ko" /lib/modules/$r/modules.builtin; then echo "$m=built-in"
+          elif [ -r /proc/config.gz ] && zcat /proc/config.gz 2>/dev/null | grep -q "^$c=y"; then echo "$m=built-in"
+          elif [ -r /boot/config-$r ] && grep -q "^$c=y" /boot/config-$r; then echo "$m=built-in"
+          elif grep -qs "/$m.ko" /lib/modules/$r/modules.dep; then echo "$m=module"
+          else echo "$m=missing"; fi
+        done
+        """
+
     func kernelChecks(host: HostConfig, session: SSHSession) async -> [CheckResult] {
-        let script = """
-            for m in vxlan macvlan bridge ip_vs; do
-              c=CONFIG_$(echo $m | tr a-z A-Z)
-              if [ -d /sys/module/$m ]; then echo "$m=loaded"
-              elif grep -qs "/$m.ko" /lib/modules/$(uname -r)/modules.builtin; then echo "$m=built-in"
-              elif [ -r /proc/config.gz ] && zcat /proc/config.gz 2>/dev/null | grep -q "^$c=y"; then echo "$m=built-in"
-              elif [ -r /boot/config-$(uname -r) ] && grep -q "^$c=y" /boot/config-$(uname -r); then echo "$m=built-in"
-              elif modinfo $m >/dev/null 2>&1; then echo "$m=module"
-              else echo "$m=missing"; fi
-            done
-            """
+        let script = Self.kernelScript
         guard let output = try? await session.exec(script, timeout: .seconds(20)), output.succeeded else {
             return [CheckResult(host: host.name, check: "kernel", status: .fail, detail: "could not inspect the kernel's modules", hint: "the check needs a POSIX shell on the host")]
         }
@@ -144,16 +160,28 @@ public struct Preflight: Sendable {
         guard let interface = host.interface else {
             return CheckResult(host: host.name, check: "macvlan-parent", status: .skip, detail: "no `interface` in the inventory: macvlan suites are skipped")
         }
-        let output = try? await session.exec("ip -o link show dev \(shellQuote(interface))", timeout: .seconds(10))
+        // /sys, not `ip` (in /usr/sbin on some systems, off a non-root user's PATH). Bit 0 of
+        // `flags` is IFF_UP.
+        let folder = "/sys/class/net/" + interface
+        let output = try? await session.exec(
+            "cat \(shellQuote(folder + "/operstate")) \(shellQuote(folder + "/flags"))", timeout: .seconds(10))
         guard let output, output.succeeded else {
             return CheckResult(
                 host: host.name, check: "macvlan-parent", status: .fail, detail: "interface \(interface) not found",
-                hint: "set `interface` for \(host.name) to the host's physical interface (see `ip link`)")
+                hint: "set `interface` for \(host.name) to the host's physical interface (see /sys/class/net)")
         }
-        let up = output.stdoutText.contains("state UP") || output.stdoutText.contains(",UP")
+        let up = Self.interfaceIsUp(sysOutput: output.stdoutText)
         return CheckResult(
             host: host.name, check: "macvlan-parent", status: up ? .pass : .fail,
             detail: up ? "\(interface) is up" : "\(interface) is down", hint: up ? nil : "bring \(interface) up on \(host.name)")
+    }
+
+    /// Reads `operstate` and `flags` (as printed by `cat operstate flags`): up when the
+    /// administrative flag IFF_UP is set and the link is not `down`.
+    static func interfaceIsUp(sysOutput: String) -> Bool {
+        let lines = sysOutput.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard lines.count >= 2, let flags = Int(lines[1].dropFirst(2), radix: 16) else { return false }
+        return flags & 1 == 1 && lines[0] != "down"
     }
 
     func swarmPortsCheck(host: HostConfig, session: SSHSession, peers: [HostConfig]) async -> CheckResult {

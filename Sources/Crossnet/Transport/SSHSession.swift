@@ -17,6 +17,8 @@ public final class SSHSession: Sendable {
     public let endpoint: SSHEndpoint
     let core: SSHSessionCore
     private let logger: Logger
+    /// Sessions to the jump hosts this one passes through, first hop first (closed after it).
+    let jumpSessions: [SSHSession]
 
     /// The inventory name of the host.
     public var hostName: String { endpoint.hostName }
@@ -25,10 +27,11 @@ public final class SSHSession: Sendable {
     public static var sessionsOpened: Int { openedCounter.value }
     private static let openedCounter = LockedCounter()
 
-    private init(endpoint: SSHEndpoint, core: SSHSessionCore, logger: Logger) {
+    private init(endpoint: SSHEndpoint, core: SSHSessionCore, logger: Logger, jumpSessions: [SSHSession]) {
         self.endpoint = endpoint
         self.core = core
         self.logger = logger
+        self.jumpSessions = jumpSessions
     }
 
     deinit { core.shutdown() }
@@ -42,9 +45,34 @@ public final class SSHSession: Sendable {
     public static func connect(
         _ endpoint: SSHEndpoint, options: SSHOptions = SSHOptions(), logger: Logger
     ) async throws -> SSHSession {
+        // Jump hosts (ProxyJump): each hop is a session of its own, reached through a
+        // direct-tcpip channel on the previous one; no OpenSSH client is involved.
+        var jumps: [SSHSession] = []
+        do {
+            for hop in endpoint.proxyJump {
+                jumps.append(try await connectLeg(
+                    hop.withoutJumps, through: jumps.last, keeping: [], options: options, logger: logger))
+            }
+            return try await connectLeg(endpoint, through: jumps.last, keeping: jumps, options: options, logger: logger)
+        } catch {
+            for jump in jumps.reversed() { await jump.close() }
+            throw error
+        }
+    }
+
+    /// Connects one leg: directly, or through a tunnel on `jump`'s session.
+    private static func connectLeg(
+        _ endpoint: SSHEndpoint, through jump: SSHSession?, keeping jumps: [SSHSession], options: SSHOptions,
+        logger: Logger
+    ) async throws -> SSHSession {
         var logger = logger
         logger[metadataKey: "host"] = "\(endpoint.hostName)"
         let core = SSHSessionCore(endpoint: endpoint, options: options, logger: logger)
+        if let jump {
+            core.tunnelSocket = try await jump.openTunnel(
+                host: endpoint.address, port: endpoint.port, timeout: options.connectTimeout)
+            core.connectedThroughJump = jump.hostName
+        }
         core.start()
         let started = ContinuousClock.now
         do {
@@ -57,8 +85,29 @@ public final class SSHSession: Sendable {
         logger.debug(
             "SSH session open",
             metadata: ["address": "\(endpoint.addressAndPort)", "user": "\(endpoint.user)",
+                       "via": "\(jump?.hostName ?? "direct")",
                        "seconds": "\(formatSeconds(ContinuousClock.now - started))"])
-        return SSHSession(endpoint: endpoint, core: core, logger: logger)
+        return SSHSession(endpoint: endpoint, core: core, logger: logger, jumpSessions: jumps)
+    }
+
+    /// Opens a direct-tcpip channel from this host to `host:port` and returns a local socket
+    /// connected to it (the caller owns it); this session's thread pumps the bytes.
+    func openTunnel(host: String, port: Int, timeout: Duration) async throws -> Int32 {
+        try await core.run { _, completion in
+            TCPTunnelOperation(host: host, port: port, timeout: timeout, completion: completion)
+        }
+    }
+
+    /// Runs `command` on an exec channel and returns its stdin/stdout as a byte stream (stderr is
+    /// discarded), e.g. `docker system dial-stdio`. The channel takes one of the session's exec
+    /// slots until it is closed.
+    public func openExecStream(_ command: String, timeout: Duration) async throws -> SSHChannel {
+        let box: UncheckedChannelBox = try await core.run { _, completion in
+            ExecStreamOpenOperation(command: command, timeout: timeout) { result in
+                completion(result.map(UncheckedChannelBox.init))
+            }
+        }
+        return SSHChannel(session: self, path: "exec \(command)", box: box.box)
     }
 
     /// Runs `command` through the remote user's shell and collects its output.
@@ -118,6 +167,7 @@ public final class SSHSession: Sendable {
     /// Closing twice is harmless.
     public func close() async {
         await core.shutdownAndWait()
+        for jump in jumpSessions.reversed() { await jump.close() }
     }
 }
 

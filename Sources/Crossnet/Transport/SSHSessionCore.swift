@@ -26,6 +26,8 @@ protocol LoopOperation: AnyObject {
 final class ChannelBox {
     var channel: OpaquePointer?
     let label: String
+    /// The channel counts against ``SSHOptions/maxConcurrentExecs`` until it is closed.
+    var holdsExecSlot = false
     init(channel: OpaquePointer, label: String) {
         self.channel = channel
         self.label = label
@@ -58,6 +60,11 @@ final class SSHSessionCore: @unchecked Sendable {
     private(set) var activeExecs = 0
     private var exitRequested = false
     private var lastKeepalive = ContinuousClock.now
+    /// The far end of a direct-tcpip channel to this host on a jump host's session, handed to
+    /// libssh (`SSH_OPTIONS_FD`) when connecting; `nil` for a direct TCP connection.
+    var tunnelSocket: Int32?
+    /// The jump host this session is reached through, for messages.
+    var connectedThroughJump: String?
     /// Set once the session is closed or lost; later calls fail with it.
     private(set) var failure: SSHError?
     /// Scratch buffer for channel reads.
@@ -228,6 +235,10 @@ final class SSHSessionCore: @unchecked Sendable {
     /// Frees a channel (libssh sends the close and keeps it until the server confirms).
     func closeChannel(_ box: ChannelBox) {
         openChannels[ObjectIdentifier(box)] = nil
+        if box.holdsExecSlot {
+            box.holdsExecSlot = false
+            releaseExecSlot()
+        }
         if let channel = box.channel {
             box.channel = nil
             if session != nil { ssh_channel_free(channel) }
@@ -334,8 +345,26 @@ final class SSHSessionCore: @unchecked Sendable {
         }
     }
 
+    /// Polls `fd` with the session (for `events`), so that a tunnel's local socket wakes the
+    /// session thread; the loop's operations do the reading and writing.
+    func watch(_ fd: Int32, events: Int16) {
+        guard let event else { return }
+        _ = ssh_event_remove_fd(event, fd)
+        _ = ssh_event_add_fd(event, fd, events, { _, _, _ in 0 }, nil)
+    }
+
+    /// Stops polling `fd`.
+    func unwatch(_ fd: Int32) {
+        guard let event else { return }
+        _ = ssh_event_remove_fd(event, fd)
+    }
+
     /// Ends every operation, frees channels, disconnects, frees the session and stops the thread.
     func teardown(reason: SSHError) {
+        if let socket = tunnelSocket {
+            close(socket)
+            tunnelSocket = nil
+        }
         if failure == nil { failure = reason }
         let pending = operations
         operations.removeAll()
