@@ -24,4 +24,9 @@ public struct LabDescription: Sendable, Equatable {
     public var hosts: [Host]
     /// The inventory file for every crossnet command (absolute).
     public var inventoryPath: String
+    /// The ssh config written next to the inventory (`--ssh-config` for every command when the
+    /// inventory names hosts by alias, as behind a bastion).
+    public var sshConfigPath: String
+    /// How the lab looks (user, port, interface, bastion).
+    public var options: LabOptions
 }

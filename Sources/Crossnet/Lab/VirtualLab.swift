@@ -12,7 +12,8 @@ import Logging
 /// - `/run/crossnet/<id>/hN` dockerd's exec root (kept short for unix socket paths).
 ///
 /// Kernel objects: bridge `cn<id>br` with the subnet's first address; namespaces `cn<id>-hN`
-/// (`/var/run/netns/…`, `/var/run/uts/…`); veths `cn<id>hN` whose namespace side is `eth0`;
+/// (`/var/run/netns/…`, `/var/run/uts/…`); veths `cn<id>hN` whose namespace side is `eth0` (or
+/// ``LabOptions/interfaceName``);
 /// root-namespace iptables rules commented `crossnet-lab-<id>`. Hosts have no default route.
 /// Inside each host dockerd takes container networks from 198.19.0.0/17 (/24 each) and gives
 /// containers the bridge address as DNS server, so nothing tries to reach outside the lab.
@@ -56,10 +57,11 @@ public struct VirtualLab: Sendable {
     /// - Throws: ``InputError`` for a bad host count or subnet, or one overlapping a network
     ///   already on this machine; ``LabAlreadyUp`` when this directory's lab runs; ``LabError``
     ///   naming the failed step otherwise.
-    public func up(hostCount: Int = 3, subnet: String = "198.18.0.0/24", logger: Logger) async throws
-        -> LabDescription
-    {
+    public func up(
+        hostCount: Int = 3, subnet: String = "198.18.0.0/24", options: LabOptions = LabOptions(), logger: Logger
+    ) async throws -> LabDescription {
         let plan = try LabAddressPlan.make(labID: id, hostCount: hostCount, subnet: subnet)
+        try options.validate(hostCount: hostCount)
         try validateDirectory(hostCount: hostCount)
         let shell = LabShell(logger: logger)
         if let state = LabState.load(directory: directory) {
@@ -83,6 +85,7 @@ public struct VirtualLab: Sendable {
                     dockerSocket: "\(directory)/\(host.name)/docker.sock",
                     execRoot: "\(runRoot)/\(host.name)", dataRoot: "\(directory)/\(host.name)/docker")
             })
+        state.options = options
         do {
             try makeFolder(directory)
             try state.save()
@@ -93,18 +96,21 @@ public struct VirtualLab: Sendable {
             throw error
         }
         logger.info("lab: \(id) up with \(hostCount) hosts in \(ContinuousClock.now - started)")
-        return description(plan: plan)
+        return description(plan: plan, options: options)
     }
 
-    func description(plan: LabAddressPlan) -> LabDescription {
+    func description(plan: LabAddressPlan, options: LabOptions = LabOptions()) -> LabDescription {
         LabDescription(
             id: id, directory: directory, subnet: plan.subnet.description, gateway: plan.gateway.description,
             hosts: plan.hosts.map {
                 .init(
                     name: $0.name, address: $0.address.description, netns: $0.netns,
                     dockerSocket: "\(directory)/\($0.name)/docker.sock")
-            }, inventoryPath: inventoryPath)
+            }, inventoryPath: inventoryPath, sshConfigPath: sshConfigPath, options: options)
     }
+
+    /// `D/ssh_config`: every host by alias (`h1`…), with `ProxyJump h1` behind a bastion.
+    var sshConfigPath: String { directory + "/ssh_config" }
 
     private func validateDirectory(hostCount: Int) throws {
         guard !directory.contains(where: { $0.isWhitespace || $0 == "\"" || $0 == "'" }) else {
@@ -154,13 +160,18 @@ public struct VirtualLab: Sendable {
     // MARK: building
 
     private func build(plan: LabAddressPlan, state: inout LabState, shell: LabShell) async throws {
+        let options = state.options ?? LabOptions()
         try makeFolder(runRoot)
         try Data("\(directory)\n".utf8).write(to: URL(fileURLWithPath: runRoot + "/directory"))
+        if let user = options.sshUser { try await prepareUser(user, state: &state, shell: shell) }
         try await buildNetwork(plan: plan, state: &state, shell: shell)
         try await buildSSH(plan: plan, state: &state, shell: shell)
+        if options.bastion { try await fenceBehindBastion(plan: plan, port: options.sshPort, shell: shell) }
         try await startDockerDaemons(plan: plan, state: &state, shell: shell)
         do {
-            try LabInventoryWriter.yaml(plan: plan, directory: directory)
+            try LabInventoryWriter.sshConfig(plan: plan, directory: directory, options: options)
+                .write(toFile: sshConfigPath, atomically: true, encoding: .utf8)
+            try LabInventoryWriter.yaml(plan: plan, directory: directory, options: options)
                 .write(toFile: inventoryPath, atomically: true, encoding: .utf8)
         } catch {
             throw LabError(step: "write \(inventoryPath)", reason: "\(error)")
@@ -171,6 +182,7 @@ public struct VirtualLab: Sendable {
 
     private func buildNetwork(plan: LabAddressPlan, state: inout LabState, shell: LabShell) async throws {
         let bridge = plan.bridge
+        let interface = state.options?.interfaceName ?? "eth0"
         let prefix = plan.subnet.prefixLength
         try await shell.run("create bridge \(bridge)", ["ip", "link", "add", bridge, "type", "bridge"])
         try await shell.run(
@@ -215,14 +227,15 @@ public struct VirtualLab: Sendable {
                 "set hostname of \(host.name)", ["unshare", "--uts=\(uts)", "hostname", host.name])
             try await shell.run(
                 "create veth \(host.veth)",
-                ["ip", "link", "add", host.veth, "type", "veth", "peer", "name", "eth0", "netns", ns])
+                ["ip", "link", "add", host.veth, "type", "veth", "peer", "name", interface, "netns", ns])
             try await shell.run(
                 "attach \(host.veth) to \(bridge)", ["ip", "link", "set", host.veth, "master", bridge, "up"])
             try await shell.run("bring up lo in \(ns)", ["ip", "-n", ns, "link", "set", "lo", "up"])
             try await shell.run(
-                "address eth0 of \(host.name)",
-                ["ip", "-n", ns, "addr", "add", "\(host.address)/\(prefix)", "dev", "eth0"])
-            try await shell.run("bring up eth0 of \(host.name)", ["ip", "-n", ns, "link", "set", "eth0", "up"])
+                "address \(interface) of \(host.name)",
+                ["ip", "-n", ns, "addr", "add", "\(host.address)/\(prefix)", "dev", interface])
+            try await shell.run(
+                "bring up \(interface) of \(host.name)", ["ip", "-n", ns, "link", "set", interface, "up"])
         }
     }
 }
