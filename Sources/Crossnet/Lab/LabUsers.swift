@@ -21,7 +21,10 @@ extension VirtualLab {
             try makeFolder(userHome)
             try await shell.run(
                 "create lab user \(user)",
+                // Password field `*`: no password, but not a locked account (sshd without PAM
+                // refuses locked accounts even for keys).
                 ["useradd", "--no-create-home", "--home-dir", userHome, "--shell", "/bin/bash", "--groups", group,
+                 "--password", "*",
                  "--comment", "crossnet lab \(id)", user],
                 hint: "check useradd works here (run as root)")
             try await shell.run("give \(user) its home", ["chown", "\(user):", userHome])

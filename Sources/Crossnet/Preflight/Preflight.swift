@@ -160,28 +160,19 @@ public struct Preflight: Sendable {
         guard let interface = host.interface else {
             return CheckResult(host: host.name, check: "macvlan-parent", status: .skip, detail: "no `interface` in the inventory: macvlan suites are skipped")
         }
-        // /sys, not `ip` (in /usr/sbin on some systems, off a non-root user's PATH). Bit 0 of
-        // `flags` is IFF_UP.
-        let folder = "/sys/class/net/" + interface
+        // `ip` is in /usr/sbin on some systems, off a non-root user's PATH: look there too. (Not
+        // /sys/class/net: sysfs shows the namespace that mounted it, not the SSH session's.)
         let output = try? await session.exec(
-            "cat \(shellQuote(folder + "/operstate")) \(shellQuote(folder + "/flags"))", timeout: .seconds(10))
+            "PATH=\"$PATH:/usr/sbin:/sbin\" ip -o link show dev \(shellQuote(interface))", timeout: .seconds(10))
         guard let output, output.succeeded else {
             return CheckResult(
                 host: host.name, check: "macvlan-parent", status: .fail, detail: "interface \(interface) not found",
-                hint: "set `interface` for \(host.name) to the host's physical interface (see /sys/class/net)")
+                hint: "set `interface` for \(host.name) to the host's physical interface (see `ip link`)")
         }
-        let up = Self.interfaceIsUp(sysOutput: output.stdoutText)
+        let up = output.stdoutText.contains("state UP") || output.stdoutText.contains(",UP")
         return CheckResult(
             host: host.name, check: "macvlan-parent", status: up ? .pass : .fail,
             detail: up ? "\(interface) is up" : "\(interface) is down", hint: up ? nil : "bring \(interface) up on \(host.name)")
-    }
-
-    /// Reads `operstate` and `flags` (as printed by `cat operstate flags`): up when the
-    /// administrative flag IFF_UP is set and the link is not `down`.
-    static func interfaceIsUp(sysOutput: String) -> Bool {
-        let lines = sysOutput.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
-        guard lines.count >= 2, let flags = Int(lines[1].dropFirst(2), radix: 16) else { return false }
-        return flags & 1 == 1 && lines[0] != "down"
     }
 
     func swarmPortsCheck(host: HostConfig, session: SSHSession, peers: [HostConfig]) async -> CheckResult {
