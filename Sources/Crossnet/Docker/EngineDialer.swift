@@ -4,10 +4,12 @@ import Logging
 /// How Crossnet reaches one host's Docker Engine over the host's SSH session.
 ///
 /// First choice is a `direct-streamlocal` channel to the Engine socket. Where sshd forbids
-/// stream-local forwarding (`AllowStreamLocalForwarding no`, `DisableForwarding yes`), the server
-/// refuses that channel as "administratively prohibited"; the dialer then runs
-/// `docker system dial-stdio` (the host's docker CLI relays stdin/stdout to the socket) on an exec
-/// channel instead, says so once in the log, and keeps using it. The HTTP client on top is the same.
+/// stream-local forwarding (`AllowStreamLocalForwarding no`, `DisableForwarding yes`), OpenSSH
+/// refuses that channel with the same "open failed" (code 2) it gives for a missing socket, so on
+/// a refusal the dialer asks the host once whether the socket exists and a docker CLI is there.
+/// If so, it runs `docker system dial-stdio` (the CLI relays stdin/stdout to the socket) on an
+/// exec channel instead, says so once in the log, and keeps using it. The HTTP client on top is
+/// the same. If not, the original refusal is reported.
 public final class EngineDialer: Sendable {
     /// The way to the Engine socket.
     public enum Route: String, Sendable {
@@ -57,14 +59,22 @@ public final class EngineDialer: Sendable {
             let channel = try await session.openUnixSocketChannel(path: socket, timeout: timeout)
             state.route = .streamLocal
             return channel
-        } catch let error as SSHError where Self.isForwardingProhibited(error) {
+        } catch let error as SSHError where Self.isChannelRefusal(error) {
+            guard try await dialStdioWorks(timeout: timeout) else { throw error }
             logger.notice(
-                "sshd forbids stream-local forwarding; reaching the Engine through docker system dial-stdio",
+                "sshd refuses stream-local forwarding; reaching the Engine through docker system dial-stdio",
                 metadata: ["host": "\(host)", "command": "\(dialStdioCommand)"])
             let stream = try await openDialStdio(timeout: timeout)
             state.route = .dialStdio
             return stream
         }
+    }
+
+    /// `true` when the socket exists on the host and a docker CLI is on the user's PATH: then a
+    /// refused channel means forwarding is forbidden, not that the Engine is missing.
+    private func dialStdioWorks(timeout: Duration) async throws -> Bool {
+        let probe = "test -S \(shellQuote(socket)) && command -v docker >/dev/null"
+        return try await session.exec(probe, timeout: timeout).exitStatus == 0
     }
 
     private func openDialStdio(timeout: Duration) async throws -> any ByteStream {
@@ -78,14 +88,13 @@ public final class EngineDialer: Sendable {
         }
     }
 
-    /// `true` for the server's "administratively prohibited" answer to a channel open (SSH
-    /// reason code 1), which is how sshd refuses forwarding it does not allow. A missing socket
-    /// is "connect failed" (code 2) instead.
-    static func isForwardingProhibited(_ error: SSHError) -> Bool {
+    /// `true` when the server refused to open the stream-local channel (as opposed to a lost
+    /// session or a timeout).
+    static func isChannelRefusal(_ error: SSHError) -> Bool {
         guard case .libssh(let function, _) = error.kind, function == "ssh_channel_open_forward_unix" else {
             return false
         }
-        return error.message.contains("error (1)")
+        return error.message.contains("Channel opening failure")
     }
 }
 

@@ -72,9 +72,16 @@ public struct Preflight: Sendable {
         do {
             let version = try await engine.version()
             dockerUp = true
-            var detail = "Docker \(version.version) (API \(version.apiVersion))"
-            if let note = dialer.note { detail += "; note: \(note)" }
-            results.append(CheckResult(host: host.name, check: "docker", status: .pass, detail: detail))
+            let detail = "Docker \(version.version) (API \(version.apiVersion))"
+            if let note = dialer.note {
+                // Works, through the fallback: a warning so that check's output says so.
+                results.append(CheckResult(
+                    host: host.name, check: "docker", status: .warn, detail: "\(detail); \(note)",
+                    hint: "nothing to do; to use stream-local forwarding instead, set AllowStreamLocalForwarding yes "
+                        + "(and no DisableForwarding) in the host's sshd_config"))
+            } else {
+                results.append(CheckResult(host: host.name, check: "docker", status: .pass, detail: detail))
+            }
         } catch {
             results.append(CheckResult(
                 host: host.name, check: "docker", status: .fail, detail: "\(error)",
