@@ -70,10 +70,12 @@ public final class EngineDialer: Sendable {
         }
     }
 
-    /// `true` when the socket exists on the host and a docker CLI is on the user's PATH: then a
-    /// refused channel means forwarding is forbidden, not that the Engine is missing.
+    /// `true` when the socket exists on the host, the SSH user may use it (root, or the docker
+    /// group) and a docker CLI is on the user's PATH: then a refused channel means forwarding is
+    /// forbidden, not that the Engine is missing or out of the user's reach.
     private func dialStdioWorks(timeout: Duration) async throws -> Bool {
-        let probe = "test -S \(shellQuote(socket)) && command -v docker >/dev/null"
+        let quoted = shellQuote(socket)
+        let probe = "test -S \(quoted) && test -r \(quoted) && test -w \(quoted) && command -v docker >/dev/null"
         return try await session.exec(probe, timeout: timeout).exitStatus == 0
     }
 

@@ -21,11 +21,13 @@ public struct Preflight: Sendable {
 
     /// Runs every check; never throws for a host's failure (that is a `fail` cell).
     public func run() async -> PreflightReport {
+        // One pool: hosts behind the same bastion share one session to it.
+        let pool = SSHConnectionPool(hosts: inventory.hosts, options: options, logger: logger)
         let sessions = await withTaskGroup(of: (String, Result<SSHSession, any Error>).self) { group in
             for host in inventory.hosts {
                 group.addTask {
                     do {
-                        return (host.name, .success(try await SSHSession.connect(SSHEndpoint(host: host), options: options, logger: logger)))
+                        return (host.name, .success(try await pool.session(for: host.name)))
                     } catch {
                         return (host.name, .failure(error))
                     }
@@ -60,7 +62,7 @@ public struct Preflight: Sendable {
             return all
         }
         results += perHost
-        for case .success(let session) in sessions.values { await session.close() }
+        await pool.closeAll()
         return PreflightReport(hosts: inventory.hosts.map(\.name), results: results)
     }
 

@@ -3,11 +3,17 @@ import Logging
 
 /// One SSH session per inventory host, connected in parallel and shared by everything that
 /// talks to the hosts.
+///
+/// Jump hosts are shared too: every session is a *leg* keyed by its route (the user, address,
+/// port and known_hosts of each hop and of the host), so hosts behind the same bastion go through
+/// one session to it, and a bastion that is itself an inventory host is that host's session.
 public actor SSHConnectionPool {
     private let hosts: [HostConfig]
     private let options: SSHOptions
     private let logger: Logger
     private var connecting: [String: Task<SSHSession, Error>] = [:]
+    /// Every session the pool opened (hosts and jump hosts), by route.
+    private var legs: [String: Task<SSHSession, Error>] = [:]
 
     /// Creates a pool for `hosts`; nothing connects until ``connectAll()`` or ``session(for:)``.
     public init(hosts: [HostConfig], options: SSHOptions = SSHOptions(), logger: Logger) {
@@ -60,14 +66,18 @@ public actor SSHConnectionPool {
         }
     }
 
-    /// Closes every session and forgets them.
+    /// Closes every session and forgets them: sessions reached through jump hosts first, then
+    /// the jump hosts.
     public func closeAll() async {
-        let tasks = connecting.values
+        let byDepth = Dictionary(grouping: legs) { $0.key.components(separatedBy: Self.hopSeparator).count }
         connecting.removeAll()
-        await withTaskGroup(of: Void.self) { group in
-            for task in tasks {
-                group.addTask {
-                    if let session = try? await task.value { await session.close() }
+        legs.removeAll()
+        for depth in byDepth.keys.sorted(by: >) {
+            await withTaskGroup(of: Void.self) { group in
+                for (_, task) in byDepth[depth] ?? [] {
+                    group.addTask {
+                        if let session = try? await task.value { await session.close() }
+                    }
                 }
             }
         }
@@ -75,12 +85,44 @@ public actor SSHConnectionPool {
 
     private func task(for host: HostConfig) -> Task<SSHSession, Error> {
         if let existing = connecting[host.name] { return existing }
-        let options = self.options
-        let logger = self.logger
-        let task = Task {
-            try await SSHSession.connect(SSHEndpoint(host: host), options: options, logger: logger)
-        }
+        let endpoint = SSHEndpoint(host: host)
+        let task = leg(endpoint, hops: endpoint.proxyJump)
         connecting[host.name] = task
         return task
     }
+
+    static let hopSeparator = " > "
+
+    /// `user@address:port` of each hop and of the endpoint, with each one's known_hosts file.
+    static func routeKey(_ endpoint: SSHEndpoint, hops: [SSHEndpoint]) -> String {
+        (hops + [endpoint]).map { "\($0.user)@\($0.addressAndPort) (\($0.knownHostsFile))" }
+            .joined(separator: hopSeparator)
+    }
+
+    /// The session for `endpoint` reached through `hops`, shared with every other host whose
+    /// route starts the same way.
+    private func leg(_ endpoint: SSHEndpoint, hops: [SSHEndpoint]) -> Task<SSHSession, Error> {
+        let key = Self.routeKey(endpoint, hops: hops)
+        if let existing = legs[key] { return existing }
+        let previous = hops.last.map { leg($0, hops: Array(hops.dropLast())) }
+        let options = self.options
+        let logger = self.logger
+        let task = Task {
+            do {
+                let jump = try await previous?.value
+                var direct = endpoint
+                direct.proxyJump = []
+                return try await SSHSession.connectLeg(
+                    direct, through: jump, keeping: [], options: options, logger: logger)
+            } catch {
+                self.forget(key)
+                throw error
+            }
+        }
+        legs[key] = task
+        return task
+    }
+
+    /// Drops a failed leg so that a later call tries again.
+    private func forget(_ key: String) { legs[key] = nil }
 }

@@ -60,8 +60,10 @@ public final class SSHSession: Sendable {
         }
     }
 
-    /// Connects one leg: directly, or through a tunnel on `jump`'s session.
-    private static func connectLeg(
+    /// Connects one leg: directly, or through a tunnel on `jump`'s session. The new session keeps
+    /// `jumps` alive and closes them after itself; `jump` itself is only borrowed (a pool that
+    /// shares one session to a bastion among several hosts keeps and closes it).
+    static func connectLeg(
         _ endpoint: SSHEndpoint, through jump: SSHSession?, keeping jumps: [SSHSession], options: SSHOptions,
         logger: Logger
     ) async throws -> SSHSession {

@@ -184,6 +184,9 @@ struct LookRealLabEndToEndTests {
                 return try await group.reduce(into: [Int]()) { $0.append($1) }
             }
             #expect(counts.count == 8 && Set(counts).count == 1)
+            // h2 and h3 go through the fleet's one session to h1: h1 has one SSH client, the gateway.
+            let peers = try await fleet.exec("h1", "ss -Htn state established '( sport = :2222 )' | awk '{print $4}'")
+            #expect(peers.stdoutText.split(separator: "\n").count == 1, "\(peers.stdoutText)")
             await fleet.close()
         }
     }
