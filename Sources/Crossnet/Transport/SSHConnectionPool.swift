@@ -12,8 +12,10 @@ public actor SSHConnectionPool {
     private let options: SSHOptions
     private let logger: Logger
     private var connecting: [String: Task<SSHSession, Error>] = [:]
-    /// Every session the pool opened (hosts and jump hosts), by route.
+    /// Every session the pool opened (hosts and jump hosts), by route (a host's own: route and name).
     private var legs: [String: Task<SSHSession, Error>] = [:]
+    /// Route → key of the first inventory host's own leg with that route.
+    private var hostRoutes: [String: String] = [:]
 
     /// Creates a pool for `hosts`; nothing connects until ``connectAll()`` or ``session(for:)``.
     public init(hosts: [HostConfig], options: SSHOptions = SSHOptions(), logger: Logger) {
@@ -72,6 +74,7 @@ public actor SSHConnectionPool {
         let byDepth = Dictionary(grouping: legs) { $0.key.components(separatedBy: Self.hopSeparator).count }
         connecting.removeAll()
         legs.removeAll()
+        hostRoutes.removeAll()
         for depth in byDepth.keys.sorted(by: >) {
             await withTaskGroup(of: Void.self) { group in
                 for (_, task) in byDepth[depth] ?? [] {
@@ -86,10 +89,24 @@ public actor SSHConnectionPool {
     private func task(for host: HostConfig) -> Task<SSHSession, Error> {
         if let existing = connecting[host.name] { return existing }
         let endpoint = SSHEndpoint(host: host)
-        let task = leg(endpoint, hops: endpoint.proxyJump)
+        let route = Self.routeKey(endpoint, hops: endpoint.proxyJump)
+        // A host's own session is never shared with another inventory host (even one at the same
+        // address), but it is the jump-host session for hosts behind it, and the other way round.
+        let task: Task<SSHSession, Error>
+        let hostKey: String
+        if let jumpLeg = legs[route], !connecting.values.contains(jumpLeg) {
+            task = jumpLeg  // opened as another host's jump host before this host asked
+            hostKey = route
+        } else {
+            hostKey = route + Self.hostMark + host.name
+            task = leg(endpoint, hops: endpoint.proxyJump, key: hostKey)
+        }
+        if hostRoutes[route] == nil { hostRoutes[route] = hostKey }
         connecting[host.name] = task
         return task
     }
+
+    static let hostMark = " #"
 
     static let hopSeparator = " > "
 
@@ -101,8 +118,9 @@ public actor SSHConnectionPool {
 
     /// The session for `endpoint` reached through `hops`, shared with every other host whose
     /// route starts the same way.
-    private func leg(_ endpoint: SSHEndpoint, hops: [SSHEndpoint]) -> Task<SSHSession, Error> {
-        let key = Self.routeKey(endpoint, hops: hops)
+    private func leg(_ endpoint: SSHEndpoint, hops: [SSHEndpoint], key: String? = nil) -> Task<SSHSession, Error> {
+        let route = Self.routeKey(endpoint, hops: hops)
+        let key = key ?? hostRoutes[route] ?? route
         if let existing = legs[key] { return existing }
         let previous = hops.last.map { leg($0, hops: Array(hops.dropLast())) }
         let options = self.options
@@ -124,5 +142,8 @@ public actor SSHConnectionPool {
     }
 
     /// Drops a failed leg so that a later call tries again.
-    private func forget(_ key: String) { legs[key] = nil }
+    private func forget(_ key: String) {
+        legs[key] = nil
+        for (route, hostKey) in hostRoutes where hostKey == key { hostRoutes[route] = nil }
+    }
 }

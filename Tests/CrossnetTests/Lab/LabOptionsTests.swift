@@ -29,9 +29,13 @@ struct LabOptionsTests {
 
     @Test("Without a bastion the inventory keeps addresses and carries user, port and interface")
     func plainInventory() throws {
+        let folder = NSTemporaryDirectory() + "crossnet-labinv-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        FileManager.default.createFile(atPath: folder + "/id_ed25519", contents: Data("key".utf8))
         let options = LabOptions(sshUser: "ops", sshPort: 2200, interfaceName: "ens4")
-        let yaml = LabInventoryWriter.yaml(plan: Self.plan, directory: "/lab", options: options)
-        let inventory = try InventoryLoader.parse(yaml: yaml, file: "inventory.yaml", baseDirectory: "/lab")
+        let yaml = LabInventoryWriter.yaml(plan: Self.plan, directory: folder, options: options)
+        let inventory = try InventoryLoader.parse(yaml: yaml, file: "inventory.yaml", baseDirectory: folder)
         #expect(inventory.hosts.allSatisfy { $0.user == "ops" && $0.port == 2200 && $0.interface == "ens4" && $0.sshAlias == nil })
     }
 
