@@ -7,10 +7,11 @@ import Foundation
 /// (`%h` expanded), `User`, `Port`, `IdentityFile`, `UserKnownHostsFile`, `ProxyJump`, and the
 /// algorithm and timeout keywords libssh knows.
 ///
-/// Resolution follows libssh 0.10, which differs from OpenSSH in one way worth knowing: once a
-/// `HostName` line applied, later `Host` and `Match host` lines are matched against that HostName,
-/// not the alias. Put wildcard blocks (`Host lab-*`) before the blocks that set `HostName`, or
-/// repeat their settings there.
+/// Resolution follows libssh 0.10, which differs from OpenSSH in ways worth knowing (see
+/// `docs/inventory.md`): once a `HostName` line applied, later `Host` and `Match host` lines are
+/// matched against that HostName, not the alias (put shared blocks first); a `!pattern` excludes
+/// only when it comes before the positive pattern that matches; the Host state of an included file
+/// carries on after its `Include` line.
 ///
 /// libssh 0.10 turns `ProxyJump` into a `ProxyCommand` running the OpenSSH client. Crossnet never
 /// runs it: ``resolve(alias:)`` reads the jump list back out of it, and the transport reaches the

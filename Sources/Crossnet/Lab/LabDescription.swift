@@ -4,7 +4,7 @@ public struct LabDescription: Sendable, Equatable {
     public struct Host: Sendable, Equatable {
         /// `h1`…
         public var name: String
-        /// Address on the lab bridge; SSH listens on port 22 there.
+        /// Address on the lab bridge; SSH listens there on ``LabOptions/sshPort`` (22 by default).
         public var address: String
         /// Network namespace name (`/var/run/netns/<netns>`; the UTS file is `/var/run/uts/<netns>`).
         public var netns: String
