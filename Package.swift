@@ -38,10 +38,18 @@ let package = Package(
             ],
             path: "Sources/Crossnet"
         ),
+        // The lab suites: a library so that `crossnet run` runs them in its own process (through
+        // Swift Testing's ABI entry point) and `swift test` runs the same suites (SuitesTests).
+        .target(
+            name: "CrossnetSuites",
+            dependencies: ["Crossnet"],
+            path: "Suites"
+        ),
         .executableTarget(
             name: "crossnet",
             dependencies: [
                 "Crossnet",
+                "CrossnetSuites",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -54,9 +62,9 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(
-            name: "Suites",
-            dependencies: ["Crossnet"],
-            path: "Suites"
+            name: "SuitesTests",
+            dependencies: ["Crossnet", "CrossnetSuites"],
+            path: "Tests/SuitesTests"
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -1,11 +1,11 @@
 import Foundation
 import Testing
 
-@testable import Crossnet
+import Crossnet
 
 /// Crossnet removes exactly what it created: the user's containers, networks and swarm are left as
 /// they were, and nothing labelled `crossnet.run` survives a run or a `crossnet clean`.
-@Suite("nothing lost", .tags(.lab), .needsInventory, .needsTwoHosts, .serialized)
+@Suite("nothing lost", .tags(.lab), .needsInventory, .needsCrossnetLab, .needsTwoHosts, .serialized)
 struct NothingLostSuite {
     /// What a host has that is not Crossnet's.
     struct HostSnapshot: Equatable {
@@ -92,13 +92,13 @@ struct NothingLostSuite {
         let environment = try await SuiteEnvironment.shared.get()
         let fleet = environment.fleet
         let manager = fleet.hostNames[0]
-        let managerAddress = fleet.config(manager).address
+        let managerAddress = fleet.config(manager).dataAddress
         // The user's swarm, made without Crossnet.
         _ = try await fleet.engine(manager).swarmInit(advertiseAddress: managerAddress, defaultAddressPool: fleet.inventory.network.swarmAddressPool, labels: ["owner": "user"])
         do {
             let token = try await fleet.engine(manager).swarmInspect().joinTokens.worker
             for host in fleet.hostNames.dropFirst() {
-                try await fleet.engine(host).swarmJoin(advertiseAddress: fleet.config(host).address, managerAddress: managerAddress, token: token)
+                try await fleet.engine(host).swarmJoin(advertiseAddress: fleet.config(host).dataAddress, managerAddress: managerAddress, token: token)
             }
             let swarmID = try await fleet.engine(manager).swarmInspect().id
             // Workers receive the swarm's `ingress` network a moment after joining: let the user's

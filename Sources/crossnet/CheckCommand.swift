@@ -8,7 +8,14 @@ struct CheckCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
         abstract: "Check SSH, Docker, kernel features, swarm ports, clocks and the probe image on every host.",
-        discussion: "Exit 0 when every check passes, 1 when any fails, 2 on bad input.")
+        discussion: """
+            Exit 0 when every check passes, 1 when any fails, 2 on bad input.
+
+            EXAMPLES:
+              crossnet check                                  # the virtual lab in .lab
+              crossnet check --inventory lab.yaml             # your own hosts
+              crossnet check --inventory lab.yaml --accept-new-host-keys -v
+            """)
 
     @OptionGroup var options: InventoryOptions
 

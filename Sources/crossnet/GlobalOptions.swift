@@ -62,18 +62,18 @@ func withExitCodes(_ body: () async throws -> Int32) async throws {
     } catch let error as ValidationError {
         throw error
     } catch {
-        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+        FileHandle.standardError.write(Data("error: \(Redaction.text("\(error)"))\n".utf8))
         throw ExitCode(1)
     }
 }
 
-/// Logging to standard error, set up once for the CLI.
+/// Logging to standard error, set up once for the CLI; secrets are masked in every record.
 enum CLILogging {
     static let bootstrap: Void = {
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = .info
-            return handler
+            return RedactingLogHandler(wrapping: handler)
         }
     }()
 }

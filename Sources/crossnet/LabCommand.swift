@@ -8,7 +8,17 @@ struct LabCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lab",
         abstract: "Build, inspect and remove a virtual lab: N network namespaces with real sshd and dockerd.",
-        subcommands: [LabUpCommand.self, LabDownCommand.self, LabStatusCommand.self, LabExecCommand.self, LabPruneCommand.self]
+        discussion: """
+            EXAMPLES:
+              crossnet lab up --hosts 3 --subnet 198.18.0.0/24
+              crossnet lab status
+              crossnet lab exec h1 -- docker ps
+              crossnet lab down
+            """,
+        subcommands: [
+            LabUpCommand.self, LabDownCommand.self, LabStatusCommand.self, LabExecCommand.self, LabPruneCommand.self,
+            LabEngineGateCommand.self,
+        ]
     )
 }
 
@@ -19,13 +29,27 @@ struct LabDirectoryOption: ParsableArguments {
 
 struct LabUpCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "up", abstract: "Bring a virtual lab up and write DIR/inventory.yaml.")
+        commandName: "up", abstract: "Bring a virtual lab up and write DIR/inventory.yaml.",
+        discussion: """
+            EXAMPLES:
+              crossnet lab up                                 # 3 hosts in .lab
+              crossnet lab up --hosts 4 --subnet 198.18.7.0/24 --dir .lab-ci
+            """)
 
     @Option(name: .long, help: "Number of lab hosts (h1…hN).")
     var hosts: Int = 3
 
     @Option(name: .long, help: "Lab subnet (IPv4 CIDR); the bridge takes its first address.")
     var subnet: String = "198.18.0.0/24"
+
+    @Option(
+        name: .long,
+        help: """
+            What each host's Engine looks like: dockerd (Debian's 20.10, API 1.41) or docker29 (the same \
+            dockerd behind a test double that imitates Docker 29's documented API versioning: API 1.52, \
+            refuses clients below 1.44).
+            """)
+    var engine: LabEngine = .dockerd
 
     @OptionGroup var directory: LabDirectoryOption
 
@@ -64,8 +88,10 @@ struct LabUpCommand: AsyncParsableCommand {
         try await withExitCodes {
             let lab = VirtualLab(directory: directory.dir)
             do {
-                let description = try await lab.up(hostCount: hosts, subnet: subnet, options: labOptions, logger: logger)
-                print("lab \(description.id) up: \(description.hosts.count) hosts on \(description.subnet)")
+                let description = try await lab.up(
+                    hostCount: hosts, subnet: subnet, options: labOptions, engine: engine, logger: logger)
+                print("lab \(description.id) up: \(description.hosts.count) hosts on \(description.subnet)"
+                    + (engine == .docker29 ? ", each Engine behind a Docker 29 test double" : ""))
                 for host in description.hosts { print("  \(host.name)  \(host.address)") }
                 print("inventory: \(description.inventoryPath)")
                 print("ssh config: \(description.sshConfigPath)")
@@ -89,7 +115,12 @@ struct LabUpCommand: AsyncParsableCommand {
 
 struct LabDownCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "down", abstract: "Stop the lab's processes and remove everything it added.")
+        commandName: "down", abstract: "Stop the lab's processes and remove everything it added.",
+        discussion: """
+            EXAMPLES:
+              crossnet lab down
+              crossnet lab down --dir .lab-ci
+            """)
 
     @OptionGroup var directory: LabDirectoryOption
 
@@ -106,7 +137,12 @@ struct LabDownCommand: AsyncParsableCommand {
 
 struct LabStatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "status", abstract: "Show each lab host's namespace, sshd and dockerd.")
+        commandName: "status", abstract: "Show each lab host's namespace, sshd and dockerd.",
+        discussion: """
+            EXAMPLES:
+              crossnet lab status
+              crossnet lab status --dir .lab-ci
+            """)
 
     @OptionGroup var directory: LabDirectoryOption
 
@@ -123,7 +159,12 @@ struct LabStatusCommand: AsyncParsableCommand {
 struct LabExecCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "exec",
-        abstract: "Run a command inside a lab host's namespaces (not over SSH), with DOCKER_HOST set to its dockerd.")
+        abstract: "Run a command inside a lab host's namespaces (not over SSH), with DOCKER_HOST set to its dockerd.",
+        discussion: """
+            EXAMPLES:
+              crossnet lab exec h1 -- docker ps
+              crossnet lab exec h2 -- ip -br addr
+            """)
 
     @OptionGroup var directory: LabDirectoryOption
 
@@ -148,7 +189,11 @@ struct LabExecCommand: AsyncParsableCommand {
 struct LabPruneCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "prune",
-        abstract: "Remove every Crossnet lab on this machine whose daemons are gone (left by a killed run); live labs are kept.")
+        abstract: "Remove every Crossnet lab on this machine whose daemons are gone (left by a killed run); live labs are kept.",
+        discussion: """
+            EXAMPLES:
+              crossnet lab prune
+            """)
 
     func run() async throws {
         CLILogging.bootstrap

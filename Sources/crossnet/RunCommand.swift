@@ -1,18 +1,30 @@
 import ArgumentParser
 import Crossnet
+import CrossnetSuites
 import Foundation
 import Logging
 
-/// `crossnet run`: the whole thing — lab or inventory, probe image, the suites, the reports.
+/// `crossnet run`: the whole thing — lab or inventory, probe image, the suites, the reports — in
+/// one process with one SSH session per host.
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Run the lab suites on the hosts and write junit.xml, results.json, summary.md, report.html, metrics.prom.",
         discussion: """
             Without --inventory the virtual lab in .lab is used (brought up with defaults when it is \
-            not up). The suites run with `swift test` from the package root; the reports go to \
+            not up). The suites run inside this process (Swift Testing's ABI entry point): one SSH \
+            session per host for the whole run, each driver deployed once. The reports go to \
             DIR/<run id>/ and DIR/latest points at them. Exit 0 when every test passed and there is \
-            no regression, 1 when a test failed or a figure regressed, 2 on bad input.
+            no regression, 1 when a test failed, none ran, a figure regressed or --timeout ran out, \
+            2 on bad input, 130/143 when interrupted by SIGINT/SIGTERM (partial report written).
+
+            EXAMPLES:
+              crossnet run                                   # every suite on the virtual lab in .lab
+              crossnet run --quick                           # reachability claims only (pull-request check)
+              crossnet run --inventory lab.yaml --baseline Reports/baseline
+              crossnet run --filter overlay --list           # what a filter selects, without connecting
+              crossnet run --filter 'Overlay' --duration 3 --repeats 3 --timeout 1800
+              crossnet run --inventory lab.yaml --push http://pushgateway:9091
             """)
 
     @OptionGroup var options: InventoryOptions
@@ -20,8 +32,14 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Folder for the run folders.")
     var reports: String = "Reports"
 
-    @Option(name: .long, help: "Only tests whose id matches this regular expression (within Suites).")
+    @Option(name: .long, help: "Only tests whose id matches this regular expression (within the suites).")
     var filter: String?
+
+    @Flag(name: .long, help: "Every driver's reachability claims only: no measurements, no self-tests (a pull-request check).")
+    var quick = false
+
+    @Flag(name: .long, help: "Print the tests the filter (or --quick) selects, without connecting.")
+    var list = false
 
     @Option(name: .long, help: "Baseline to compare with: a results.json or a run folder.")
     var baseline: String?
@@ -31,6 +49,9 @@ struct RunCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: "Push metrics to this Prometheus Pushgateway (base URL or …/metrics/job/NAME).")
     var push: String?
+
+    @Option(name: .long, help: "Stop the run after this many seconds: the suites are cancelled, what they made is torn down, and a partial report is written (exit 1).")
+    var timeout: Int?
 
     @Option(name: .long, help: "Seconds per throughput measurement (overrides the inventory's measurement.duration).")
     var duration: Int?
@@ -59,21 +80,42 @@ struct RunCommand: AsyncParsableCommand {
         return environment
     }
 
+    /// The Swift Testing selection: `--filter` within the suites, `--quick` the claim tests only.
+    func selection() throws -> SwiftTestingEntryPoint.Configuration {
+        var patterns = [#"CrossnetSuites\."#]
+        if quick { patterns = [#"CrossnetSuites\.[A-Za-z]+Suite/claim\("#] }
+        if let filter, !filter.isEmpty {
+            do { _ = try NSRegularExpression(pattern: filter) } catch {
+                throw InputError("--filter '\(filter)' is not a valid regular expression: \(error.localizedDescription)")
+            }
+            let own = filter.hasPrefix("CrossnetSuites") ? filter : #"(?i)CrossnetSuites\..*"# + filter
+            patterns = quick ? [#"(?=CrossnetSuites\.[A-Za-z]+Suite/claim\()"# + own] : [own]
+        }
+        // Claims of different drivers may run side by side; measurements never overlap.
+        return SwiftTestingEntryPoint.Configuration(filter: patterns, parallel: quick)
+    }
+
     func run() async throws {
         CLILogging.bootstrap
         try await withExitCodes { try await execute() }
     }
 
     private func execute() async throws -> Int32 {
-        let fm = FileManager.default
-        let root = try Self.packageRoot()
         // Bad input first, before anything starts.
+        let selection = try selection()
         let baselineDocument = try baseline.map { try ResultsDocument.load(path: $0) }
         guard tolerance >= 0 else { throw InputError("--tolerance must be a percentage ≥ 0") }
-        let measurementEnvironment = try measurementEnvironment()
+        for (name, value) in try measurementEnvironment() { setenv(name, value, 1) }
         if let push, URL(string: push)?.scheme?.hasPrefix("http") != true {
-            throw InputError("--push takes an http(s) URL, got \"\(push)\"")
+            throw InputError("--push takes an http(s) URL, got \"\(Redaction.url(push))\"")
         }
+        if let timeout, !(10...86_400).contains(timeout) {
+            throw InputError("--timeout must be 10…86400 seconds, got \(timeout)")
+        }
+        if list { return try await listTests(selection) }
+        let interruption = RunInterruption()
+        let current = CurrentRun()
+        interruption.install { current.stop(because: "interrupted by a signal") }
         let progress = RunProgress()
         defer { progress.finish() }
         var logger = options.makeLogger("run")
@@ -85,120 +127,73 @@ struct RunCommand: AsyncParsableCommand {
                 _ = try await VirtualLab(directory: ".lab").up(logger: logger)
             } catch is LabAlreadyUp {}
         }
-        let inventoryPath = Self.absolute(options.inventoryPath)
         let inventory = try options.loadInventory()
-        let runID = RunContext.newRunID()
-        let started = Date()
-        let reportsDirectory = Self.absolute(reports)
-        let runFolder = (reportsDirectory as NSString).appendingPathComponent(runID)
-        let attachments = (runFolder as NSString).appendingPathComponent("attachments")
-        try fm.createDirectory(atPath: attachments, withIntermediateDirectories: true)
-        progress.note("run \(runID) on \(inventory.hosts.count) hosts → \(runFolder)")
-
-        progress.begin("probe image", "building")
-        let image = try await ProbeImage.build(cacheDirectory: ProbeImageLoader.defaultCacheDirectory)
-        progress.update("connecting to \(inventory.hosts.map(\.name).joined(separator: ", "))")
-        let fleet = try await HostFleet.connect(inventory, options: options.sshOptions, logger: logger)
-        var hosts: [ResultsDocument.Host] = []
-        do {
-            progress.update("loading \(image.tag)")
-            _ = try await ProbeImageLoader.ensure(image, on: fleet)
-            progress.begin("host facts")
-            for host in inventory.hosts {
-                progress.update(host.name)
-                let info = try? await fleet.engine(host.name).info()
-                hosts.append(.init(name: host.name, address: host.address, kernel: info?.kernelVersion,
-                                   dockerVersion: info?.serverVersion, cpus: info?.cpuCount))
+        let run = SuiteRun(
+            inventory: inventory, inventoryPath: Self.absolute(options.inventoryPath), reportsDirectory: Self.absolute(reports),
+            selection: selection, progress: progress, logger: logger)
+        interruption.setRunID(run.runID)
+        current.set(run)
+        if interruption.signal != nil { run.stop(because: "interrupted by a signal") }
+        let limit = timeout.map { seconds in
+            Task {
+                try await Task.sleep(for: .seconds(seconds))
+                run.stop(because: "the run's time limit (--timeout \(seconds) s) ran out")
             }
-        } catch {
-            await fleet.close()
-            throw error
         }
-        await fleet.close()
+        let document = try await run.execute(sshOptions: options.sshOptions)
+        limit?.cancel()
 
-        progress.begin("tests", "swift test")
-        let events = (runFolder as NSString).appendingPathComponent("events.jsonl")
-        var pattern = #"Suites\."#
-        if let filter, !filter.isEmpty { pattern = filter.hasPrefix("Suites") ? filter : #"Suites\..*"# + filter }
-        let arguments = [
-            "swift", "test", "--no-parallel", "--filter", pattern, "--event-stream-output-path", events,
-            "--event-stream-version", "0", "--attachments-path", attachments,
-        ]
-        let output = OutputCollector(progress: progress)
-        output.append("$ " + arguments.joined(separator: " "))
-        let follower = EventStreamFollower(path: events, progress: progress)
-        follower.start()
-        let status: Int32
-        do {
-            status = try await StreamingCommand.run(
-                arguments, directory: root,
-                environment: measurementEnvironment.merging(["CROSSNET_INVENTORY": inventoryPath, "CROSSNET_RUN_ID": runID]) { _, fixed in fixed },
-                onLine: { output.line($0) })
-        } catch {
-            follower.stop()
-            throw error
-        }
-        follower.stop()
-        output.append("swift test exited with status \(status)")
-
-        progress.begin("reports")
-        guard fm.fileExists(atPath: events) else {
-            try output.text.write(toFile: (runFolder as NSString).appendingPathComponent("transcript.log"), atomically: true, encoding: .utf8)
-            throw OperationError(
-                host: "local", operation: "swift test", reason: "exited with status \(status) and wrote no event stream",
-                hint: "see \(runFolder)/transcript.log (a build error?)")
-        }
-        let stream = try EventStreamReader(attachmentsDirectory: attachments).read(path: events)
-        // `<sha>-dirty` when the package had uncommitted changes (the suites that ran are not HEAD's).
-        let commit = try? await LocalCommand.run(
-            ["git", "-C", root, "describe", "--always", "--dirty", "--abbrev=40", "--match=NONE"], timeout: .seconds(10))
-        let document = ReportBundle.document(
-            stream: stream, runID: runID, startedAt: started, finishedAt: Date(),
-            gitCommit: commit?.exitStatus == 0 ? commit?.trimmedStdout : nil,
-            inventoryHash: SHA256.hex(ofFile: inventoryPath), hosts: hosts)
         let comparison = baselineDocument.map {
             RunComparison(base: $0, new: document, tolerance: .init(defaultPercent: tolerance))
         }
-        let written = try ReportBundle(document: document, comparison: comparison).write(to: runFolder, transcript: output.text)
-        try ReportBundle.pointLatest(in: reportsDirectory, to: runID)
+        let bundle = ReportBundle(document: document, comparison: comparison, interrupted: run.stoppedEarly != nil)
+        let written = try bundle.write(to: run.runFolder, transcript: run.transcriptText)
+        try ReportBundle.pointLatest(in: run.reportsDirectory, to: run.runID)
         progress.finish()
 
         for path in written {
-            let size = (try? fm.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
             print(String(format: "%@  %8d bytes", path, size))
         }
+        // The night's answer last on the console: verdict, regressions, failures by cause.
+        print("\n" + ConsoleSummary.render(bundle.document, comparison: comparison, reportsFolder: run.runFolder))
         print("\(document.passedCount) passed, \(document.failedCount) failed, \(document.skippedCount) skipped")
-        if let comparison {
-            print("\nagainst \(baseline!):\n" + comparison.table)
-        }
+        try CIIntegration.publish(document: bundle.document, comparison: comparison)
         if let push {
-            let url = PushgatewayClient.url(base: push, instance: runID)
-            _ = try await PushgatewayClient.push(PrometheusWriter().render(document), to: url)
-            print("metrics pushed to \(url)")
+            let url = PushgatewayClient.url(base: push, inventory: PushgatewayClient.inventoryLabel(path: run.inventoryPath))
+            _ = try await PushgatewayClient.push(PrometheusWriter().render(bundle.document, comparison: comparison), to: url)
+            print("metrics pushed to \(Redaction.url(url))")
         }
-        if document.tests.isEmpty && status != 0 {
-            throw OperationError(host: "local", operation: "swift test", reason: "exited with status \(status) and ran no test",
-                                 hint: "see \(runFolder)/transcript.log")
+        if let status = interruption.exitStatus {
+            FileHandle.standardError.write(Data("run \(run.runID) interrupted: partial report in \(run.runFolder)\n".utf8))
+            return status
         }
-        if status != 0 && document.failedCount == 0 {
-            FileHandle.standardError.write(Data("swift test exited with status \(status) without a failed test (crash or build error?): see \(runFolder)/transcript.log\n".utf8))
+        if let reason = run.stoppedEarly {
+            FileHandle.standardError.write(Data("run \(run.runID) stopped early: \(reason); partial report in \(run.runFolder)\n".utf8))
             return 1
         }
-        return document.failedCount > 0 || comparison?.hasRegression == true ? 1 : 0
+        let ran = document.passedCount + document.failedCount
+        if ran == 0 {
+            FileHandle.standardError.write(Data("no test ran (\(document.skippedCount) skipped): check --filter and the inventory\n".utf8))
+            return 1
+        }
+        return bundle.document.verdict?.isSuccess == false || document.failedCount > 0 || comparison?.hasRegression == true ? 1 : 0
     }
 
-    /// The folder holding this package's Package.swift and Suites/, from the working directory up.
-    static func packageRoot() throws -> String {
-        var url = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-        while true {
-            let manifest = url.appendingPathComponent("Package.swift").path
-            if FileManager.default.fileExists(atPath: manifest), FileManager.default.fileExists(atPath: url.appendingPathComponent("Suites").path) {
-                return url.path
-            }
-            if url.path == "/" { break }
-            url.deleteLastPathComponent()
+    /// `--list`: the selected tests' ids and names, without connecting.
+    private func listTests(_ selection: SwiftTestingEntryPoint.Configuration) async throws -> Int32 {
+        if FileManager.default.fileExists(atPath: options.inventoryPath) {
+            _ = try options.loadInventory()
+            setenv("CROSSNET_INVENTORY", Self.absolute(options.inventoryPath), 1)
         }
-        throw InputError("run `crossnet run` inside the Crossnet package (no Package.swift with Suites/ above \(FileManager.default.currentDirectoryPath))")
+        var configuration = selection
+        configuration.listTests = true
+        let names = TestList(patterns: try (selection.filter ?? []).map { try NSRegularExpression(pattern: $0) })
+        _ = try await SwiftTestingEntryPoint.run(configuration) { names.add($0) }
+        let tests = names.functions
+        for test in tests { print(test) }
+        print("\(tests.count) tests selected")
+        return tests.isEmpty ? 1 : 0
     }
 
     static func absolute(_ path: String) -> String {
@@ -206,42 +201,49 @@ struct RunCommand: AsyncParsableCommand {
     }
 }
 
-/// Collects `swift test` output and turns interesting lines into progress.
-final class OutputCollector: @unchecked Sendable {
+/// The run a signal or the time limit stops (set once the run exists).
+final class CurrentRun: @unchecked Sendable {
+    private let lock = NSLock()
+    private var run: SuiteRun?
+    private var pending: String?
+
+    func set(_ run: SuiteRun) {
+        let reason = lock.withLock { () -> String? in
+            self.run = run
+            return pending
+        }
+        if let reason { run.stop(because: reason) }
+    }
+
+    func stop(because reason: String) {
+        let run = lock.withLock { () -> SuiteRun? in
+            if self.run == nil { pending = reason }
+            return self.run
+        }
+        run?.stop(because: reason)
+    }
+}
+
+/// Collects the test records `--list` prints.
+final class TestList: @unchecked Sendable {
     private let lock = NSLock()
     private var lines: [String] = []
-    private let progress: RunProgress
+    /// The selection's patterns (Swift Testing lists every test whatever the filter).
+    private let patterns: [NSRegularExpression]
 
-    init(progress: RunProgress) { self.progress = progress }
+    init(patterns: [NSRegularExpression]) { self.patterns = patterns }
 
-    func append(_ line: String) { lock.withLock { lines.append(line) } }
-
-    var text: String { lock.withLock { lines.joined(separator: "\n") + "\n" } }
-
-    func line(_ raw: String) {
-        let line = raw.replacingOccurrences(of: #"\u{1B}\[[0-9;]*m"#, with: "", options: .regularExpression)
-        append(line)
-        if line.hasPrefix("◇ Test case passing") || line.hasPrefix("◇ Test \""), line.hasSuffix("started.") {
-            progress.update(Self.describe(line))
-        } else if line.hasPrefix("✘ Test") && line.contains("recorded an issue") {
-            progress.note(line)
-        } else if line.hasPrefix("[") && line.contains("Compiling") {
-            progress.update("building suites " + (line.split(separator: "]").first.map { String($0) + "]" } ?? ""))
-        } else if line.contains("error:") {
-            progress.note(line)
-        }
+    func add(_ record: Data) {
+        guard let object = try? JSONSerialization.jsonObject(with: record) as? [String: Any], object["kind"] as? String == "test",
+            let payload = object["payload"] as? [String: Any], payload["kind"] as? String == "function",
+            let id = payload["id"] as? String
+        else { return }
+        let range = NSRange(id.startIndex..., in: id)
+        guard patterns.isEmpty || patterns.contains(where: { $0.firstMatch(in: id, range: range) != nil }) else { return }
+        let name = payload["displayName"] as? String ?? payload["name"] as? String ?? ""
+        let path = id.split(separator: "/").filter { !$0.contains(".swift:") }.joined(separator: "/")
+        lock.withLock { lines.append("\(path)  \(name)") }
     }
 
-    /// `◇ Test case passing 1 argument host → "h1" to "claim" started.` → `claim (h1)`.
-    static func describe(_ line: String) -> String {
-        if line.hasPrefix("◇ Test case passing"), let toRange = line.range(of: " to \"", options: .backwards) {
-            let claim = line[toRange.upperBound...].replacingOccurrences(of: "\" started.", with: "")
-            var argument = ""
-            if let arrow = line.range(of: "→ ") {
-                argument = String(line[arrow.upperBound..<toRange.lowerBound]).replacingOccurrences(of: "\"", with: "")
-            }
-            return "\(claim) (\(argument))"
-        }
-        return line.replacingOccurrences(of: "◇ Test \"", with: "").replacingOccurrences(of: "\" started.", with: "")
-    }
+    var functions: [String] { lock.withLock { lines.sorted() } }
 }

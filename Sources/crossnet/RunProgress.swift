@@ -102,71 +102,28 @@ enum ReportOrderingTime {
     }
 }
 
-/// Follows the event stream file while `swift test` writes it (its console output is buffered
-/// when piped) and reports each test case as it starts and each issue as it is recorded.
-final class EventStreamFollower: @unchecked Sendable {
-    private let path: String
+/// Turns Swift Testing's event records (as the in-process run produces them) into progress: each
+/// test case as it starts, each issue as it is recorded, each skip.
+final class TestEventProgress: @unchecked Sendable {
     private let progress: RunProgress
     private let lock = NSLock()
-    private var stopped = false
     private var names: [String: String] = [:]
-    private var done = DispatchSemaphore(value: 0)
 
-    init(path: String, progress: RunProgress) {
-        self.path = path
+    init(progress: RunProgress) {
         self.progress = progress
     }
 
-    func start() {
-        let thread = Thread { [self] in
-            follow()
-            done.signal()
-        }
-        thread.name = "crossnet.event-follower"
-        thread.start()
-    }
-
-    func stop() {
-        lock.withLock { stopped = true }
-        done.wait()
-    }
-
-    private var isStopped: Bool { lock.withLock { stopped } }
-
-    private func follow() {
-        var fd: Int32 = -1
-        var pending = Data()
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let stopping = isStopped
-            if fd < 0 { fd = open(path, O_RDONLY | O_CLOEXEC) }
-            if fd >= 0 {
-                while true {
-                    let count = read(fd, &buffer, buffer.count)
-                    if count <= 0 { break }
-                    pending.append(contentsOf: buffer[0..<count])
-                }
-                while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
-                    process(line: pending[pending.startIndex..<newline])
-                    pending.removeSubrange(pending.startIndex...newline)
-                }
-            }
-            if stopping { break }
-            Thread.sleep(forTimeInterval: 0.3)
-        }
-        if fd >= 0 { close(fd) }
-    }
-
-    private func process(line: Data) {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any],
+    /// Handles one JSON record of the event stream.
+    func handle(_ record: Data) {
+        guard let object = try? JSONSerialization.jsonObject(with: record) as? [String: Any],
             let kind = object["kind"] as? String, let payload = object["payload"] as? [String: Any]
         else { return }
         if kind == "test", let id = payload["id"] as? String {
-            names[id] = payload["displayName"] as? String ?? payload["name"] as? String
+            lock.withLock { names[id] = payload["displayName"] as? String ?? payload["name"] as? String }
             return
         }
         guard kind == "event", let event = payload["kind"] as? String, let testID = payload["testID"] as? String else { return }
-        let name = names[testID] ?? testID
+        let name = lock.withLock { names[testID] } ?? testID
         let argument = ((payload["_testCase"] as? [String: Any])?["displayName"] as? String)
             .map { $0.replacingOccurrences(of: "\"", with: "") }
         let label = argument.map { "\(name) (\($0))" } ?? name

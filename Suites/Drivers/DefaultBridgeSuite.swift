@@ -1,31 +1,12 @@
 import Testing
 
-@testable import Crossnet
+import Crossnet
 
-@Suite("default bridge", .tags(.lab, .bridge), .needsInventory, .serialized, .deployed(.bridge))
+/// Docker's default bridge: reach by IP, not by name (claims in ``ClaimCatalogue``).
+@Suite("default bridge", .tags(.lab, .bridge), .needsInventory, .timeLimit(.minutes(15)), .serialized, .deployed(.bridge))
 struct DefaultBridgeSuite {
-    @Test("containers on the default bridge reach each other by IP", arguments: SuiteInventory.hostNames)
-    func reachByIP(host: String) async throws {
-        try await withTranscript {
-            let deployment = try CurrentDeployment.get()
-            let pair = deployment.endpoints(on: host)
-            try #require(pair.count == 2)
-            let target = try #require(pair[1].address)
-            let probe = ReachabilityProbe(context: try CurrentDeployment.runContext())
-            expectResult(try await probe.check(.bridge, from: pair[0], .pingAddress(target), expect: .reachable))
-            expectResult(try await probe.check(.bridge, from: pair[0], .tcp(target: target, port: ProbeCommand.httpPort), expect: .reachable))
-        }
-    }
-
-    @Test("containers on the default bridge cannot resolve each other by name", arguments: SuiteInventory.hostNames)
-    func noNameResolution(host: String) async throws {
-        try await withTranscript {
-            let deployment = try CurrentDeployment.get()
-            let pair = deployment.endpoints(on: host)
-            try #require(pair.count == 2)
-            let probe = ReachabilityProbe(context: try CurrentDeployment.runContext())
-            expectResult(try await probe.check(.bridge, from: pair[0], .dnsLookup(pair[1].name), expect: .unreachable))
-            expectResult(try await probe.check(.bridge, from: pair[0], .pingName(pair[1].name), expect: .unreachable))
-        }
+    @Test("default bridge claims hold on every host", arguments: SuiteClaims.claims(.bridge))
+    func claim(_ claim: Claim) async throws {
+        try await SuiteClaims.check(claim)
     }
 }

@@ -1,25 +1,27 @@
 import Foundation
 import Testing
+import _Testing_Foundation
 
-@testable import Crossnet
+import Crossnet
 
 /// Whether the accuracy suite may run: it changes a host's qdisc, so only on the virtual lab.
 enum AccuracyGate {
     static var enabled: Bool {
         guard let inventory = SuiteInventory.inventory, inventory.hosts.count >= 2 else { return false }
-        return inventory.hosts.allSatisfy { $0.interface == "eth0" }
+        return VirtualLabOwnership.isCrossnetLab(inventory)
             && ProcessInfo.processInfo.environment["CROSSNET_ACCURACY"] != "0"
     }
 
     static let reason: Comment =
-        "the accuracy suite caps a host's eth0 with tc: it runs only on the virtual lab (two or more hosts, every host's interface eth0) and when CROSSNET_ACCURACY is not 0"
+        "self-test: the accuracy suite caps a host's interface with tc, so it runs only on a virtual lab made by `crossnet lab up` (inventory marked virtual_lab, two or more hosts) and when CROSSNET_ACCURACY is not 0"
 }
 
 /// Crossnet's figures checked against a known truth: a tbf rate cap on the host network, and the
 /// same tools run by hand.
+extension HostNetworkSuite {
 @Suite("measurement accuracy", .tags(.lab, .measure, .hostNetwork), .needsInventory,
-       .enabled(if: AccuracyGate.enabled, AccuracyGate.reason), .serialized, .deployed(.host))
-struct AccuracySuite {
+       .enabled(if: AccuracyGate.enabled, AccuracyGate.reason), .serialized)
+struct Accuracy {
     /// The capped host sends: tbf shapes a device's egress, so the cap is on the capped host's
     /// transmit side and the receiver sees at most R.
     static var pair: HostPair {
@@ -59,7 +61,8 @@ struct AccuracySuite {
             } catch {
                 result = .failure(error)
             }
-            let clear = try await fleet.exec(pair.source, "tc qdisc del dev \(interface) root")
+            // Removed even when the run is cancelled (an unstructured task is not).
+            let clear = try await Task { try await fleet.exec(pair.source, "tc qdisc del dev \(interface) root") }.value
             #expect(clear.succeeded, "removing the tbf qdisc on \(pair.source): \(clear.stderrText)")
             let (records, byHand) = try result.get()
             try MeasureSupport.attach(records)
@@ -141,4 +144,5 @@ struct AccuracySuite {
         let received = try #require(end["sum_received"] as? [String: Any])
         return try #require(received["bits_per_second"] as? Double)
     }
+}
 }

@@ -1,7 +1,8 @@
 import Foundation
 import Testing
+import _Testing_Foundation
 
-@testable import Crossnet
+import Crossnet
 
 /// The deployment of the suite being run, set by the ``DeployedTrait`` around the suite.
 enum CurrentDeployment {
@@ -29,28 +30,67 @@ struct DeployedTrait: SuiteTrait, TestScoping {
     ) async throws {
         let environment = try await SuiteEnvironment.shared.get()
         let context = RunContext(runID: environment.runID, fleet: environment.fleet, probeImage: environment.image.tag)
-        let deployment: Deployment
+        let driver = driver
         do {
-            deployment = try await TopologyDeployer(context: context).deploy(driver)
-        } catch {
-            await Teardown.run(context)
-            await SuiteEnvironment.shared.flushTranscript()
-            throw error
-        }
-        do {
-            try await CurrentDeployment.$context.withValue(context) {
-                try await CurrentDeployment.$value.withValue(deployment) { try await function() }
+            let hosts = await Self.answeringHosts(environment.fleet, driver: driver)
+            let deployment = try await TranscriptScope.$current.withValue("\(driver.rawValue) deploy") {
+                try await TopologyDeployer(context: context).deploy(driver, hosts: hosts)
+            }
+            try await TranscriptScope.$current.withValue(driver.rawValue) {
+                try await CurrentDeployment.$context.withValue(context) {
+                    try await CurrentDeployment.$value.withValue(deployment) { try await function() }
+                }
             }
         } catch {
-            await Teardown.run(context)
-            await SuiteEnvironment.shared.flushTranscript()
+            await Self.tearDown(driver, context)
             throw error
         }
-        let problems = await Teardown.run(context)
-        await SuiteEnvironment.shared.flushTranscript()
+        let problems = await Self.tearDown(driver, context)
         if !problems.isEmpty {
             Issue.record("teardown left problems: \(problems.joined(separator: "; "))")
         }
+    }
+
+    /// The hosts whose SSH session and Engine answer within 5 s (asked at once). A host that does
+    /// not is named in a recorded issue and left out of this driver's deployment, so the other
+    /// hosts' tests go on.
+    static func answeringHosts(_ fleet: HostFleet, driver: DriverID) async -> [String] {
+        let answers = await withTaskGroup(of: (String, String?).self) { group in
+            for host in fleet.hostNames {
+                group.addTask {
+                    do {
+                        _ = try await fleet.engine(host).call("GET", "/_ping", cli: "docker system info (reachability)", timeout: .seconds(5))
+                        return (host, nil)
+                    } catch {
+                        return (host, "\(error)")
+                    }
+                }
+            }
+            var answers: [String: String?] = [:]
+            for await (host, problem) in group { answers[host] = problem }
+            return answers
+        }
+        var hosts: [String] = []
+        for host in fleet.hostNames {
+            if let problem = answers[host] ?? nil {
+                Issue.record("\(host) is left out of the \(driver.rawValue) deployment: its Engine did not answer within 5 s (\(problem)); the other hosts' tests go on")
+            } else {
+                hosts.append(host)
+            }
+        }
+        return hosts
+    }
+
+    /// Tears down everything the deployment made (also after a failure), recorded as the
+    /// driver's teardown in the transcript.
+    @discardableResult
+    static func tearDown(_ driver: DriverID, _ context: RunContext) async -> [String] {
+        // An unstructured task: a cancelled run (Ctrl-C, --timeout) still tears down everything.
+        let problems = await Task {
+            await TranscriptScope.$current.withValue("\(driver.rawValue) teardown") { await Teardown.run(context) }
+        }.value
+        await SuiteEnvironment.shared.flushTranscript()
+        return problems
     }
 }
 
@@ -64,6 +104,11 @@ extension Trait where Self == ConditionTrait {
     static var needsInventory: Self { .enabled(if: SuiteInventory.isAvailable, SuiteInventory.unavailableReason) }
     static var needsTwoHosts: Self {
         .enabled(if: SuiteInventory.hostNames.count >= 2, "needs at least two hosts in the inventory")
+    }
+    /// Self-tests (tc accuracy, unplugging a host, a simulated user swarm) run only on a virtual
+    /// lab Crossnet made, never against another inventory.
+    static var needsCrossnetLab: Self {
+        .enabled(if: SuiteInventory.isCrossnetLab, "self-test: runs only on a virtual lab made by `crossnet lab up` (inventory marked virtual_lab), never on another inventory")
     }
     static var needsMacvlan: Self {
         .enabled(if: SuiteInventory.hasMacvlan, "the inventory has no macvlan parent interface and ranges for every host")

@@ -2,18 +2,61 @@ import Foundation
 import Logging
 import Testing
 
-@testable import Crossnet
+import Crossnet
 
-/// The inventory the suites run against: `CROSSNET_INVENTORY`, else the virtual lab's
-/// `.lab/inventory.yaml` when present. Loaded once, synchronously, so test arguments and
-/// enablement traits can use it.
+/// What `crossnet run` hands the suites when it runs them in its own process: the fleet it
+/// connected (one SSH session per host for the whole run), the probe image it built and loaded
+/// once, the run id, and where typed results go.
+public struct InProcessRun: Sendable {
+    public var inventory: Inventory
+    public var fleet: HostFleet
+    public var image: ProbeImage
+    public var runID: String
+    public var recorder: RunRecorder
+
+    public init(inventory: Inventory, fleet: HostFleet, image: ProbeImage, runID: String, recorder: RunRecorder) {
+        self.inventory = inventory
+        self.fleet = fleet
+        self.image = image
+        self.runID = runID
+        self.recorder = recorder
+    }
+}
+
+/// Where the suites find their run when `crossnet run` hosts them.
+public enum SuiteHost {
+    /// Set once by ``install(_:)`` before Swift Testing starts; read-only afterwards.
+    nonisolated(unsafe) static var installed: InProcessRun?
+
+    /// Installs the run the suites use. Call before running the suites, once per process.
+    public static func install(_ run: InProcessRun) { installed = run }
+
+    /// Where typed results go: the hosting run's recorder, or this process's own.
+    static let ownRecorder = RunRecorder()
+    static var recorder: RunRecorder { installed?.recorder ?? ownRecorder }
+
+    /// `true` when `crossnet run` hosts the suites (results are recorded typed, not attached).
+    static var isHosted: Bool { installed != nil }
+}
+
+/// The inventory the suites run against: the hosting run's, else `CROSSNET_INVENTORY`, else the
+/// virtual lab's `.lab/inventory.yaml` when present. Loaded once, synchronously, so test
+/// arguments and enablement traits can use it.
 enum SuiteInventory {
     static let path: String? = {
+        if let installed = SuiteHost.installed { return installed.inventory.sourcePath }
         if let path = ProcessInfo.processInfo.environment["CROSSNET_INVENTORY"], !path.isEmpty { return path }
         return FileManager.default.fileExists(atPath: ".lab/inventory.yaml") ? ".lab/inventory.yaml" : nil
     }()
 
-    static let loaded: Result<Inventory, any Error>? = path.map { path in Result { try InventoryLoader.load(path: path) } }
+    static let loaded: Result<Inventory, any Error>? = {
+        if let installed = SuiteHost.installed { return .success(installed.inventory) }
+        return path.map { path in Result { try InventoryLoader.load(path: path) } }
+    }()
+
+    /// `true` when the inventory is a virtual lab Crossnet made (`virtual_lab:` plus its state
+    /// file): the only place self-tests may change hosts.
+    static var isCrossnetLab: Bool { inventory.map(VirtualLabOwnership.isCrossnetLab) ?? false }
 
     /// The inventory, or `nil` when there is none (suites are then skipped with a reason).
     static var inventory: Inventory? { try? loaded?.get() }
@@ -28,7 +71,12 @@ enum SuiteInventory {
         }
     }()
 
-    static var hostNames: [String] { inventory?.hosts.map(\.name) ?? [] }
+    /// The hosts the suites run on: under `crossnet run`, those its fleet connected (a host down
+    /// at the start is named by the run and left out); else every inventory host.
+    static var hostNames: [String] {
+        if let installed = SuiteHost.installed { return installed.fleet.hostNames }
+        return inventory?.hosts.map(\.name) ?? []
+    }
 
     /// Ordered pairs of distinct hosts (full mesh).
     static var hostPairs: [HostPair] {
@@ -38,7 +86,7 @@ enum SuiteInventory {
 
     /// The virtual lab's folder when the inventory is one `crossnet lab up` wrote, else `nil`.
     static var labDirectory: String? {
-        guard let path else { return nil }
+        guard let path, isCrossnetLab else { return nil }
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
         return FileManager.default.fileExists(atPath: folder + "/state.json") ? folder : nil
     }
@@ -88,8 +136,11 @@ actor SuiteEnvironment {
         }
     }
 
-    /// Connects (once) and loads the probe image (once).
+    /// Connects (once) and loads the probe image (once); under `crossnet run`, the run's own.
     func get() async throws -> Ready {
+        if let installed = SuiteHost.installed {
+            return Ready(fleet: installed.fleet, image: installed.image, runID: installed.runID)
+        }
         if let ready { return try await ready.value }
         let task = Task<Ready, any Error> {
             guard let inventory = SuiteInventory.inventory else {
@@ -98,8 +149,7 @@ actor SuiteEnvironment {
             var logger = Logger(label: "crossnet.suites")
             logger.logLevel = .warning
             let fleet = try await HostFleet.connect(inventory, logger: logger)
-            let image = try await ProbeImage.build(cacheDirectory: ProbeImageLoader.defaultCacheDirectory)
-            _ = try await ProbeImageLoader.ensure(image, on: fleet)
+            let (image, _) = try await ProbeImageLoader.buildAndEnsure(on: fleet)
             let runID = ProcessInfo.processInfo.environment["CROSSNET_RUN_ID"] ?? RunContext.newRunID()
             return Ready(fleet: fleet, image: image, runID: runID)
         }

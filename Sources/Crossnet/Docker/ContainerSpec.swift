@@ -13,11 +13,13 @@ public struct ContainerSpec: Sendable, Equatable {
     public var hostname: String?
     /// Capabilities added (probes need `NET_RAW` for ping, `NET_ADMIN` to read routes).
     public var capAdd: [String]
+    /// Container ports published on the host's addresses (`-p HOSTPORT:PORT/PROTO`).
+    public var publishedPorts: [PublishedPort]
 
     public init(
         name: String, image: String, command: [String], labels: [String: String], networkMode: String,
         aliases: [String] = [], ipv4Address: String? = nil, hostname: String? = nil,
-        capAdd: [String] = ["NET_ADMIN", "NET_RAW"]
+        capAdd: [String] = ["NET_ADMIN", "NET_RAW"], publishedPorts: [PublishedPort] = []
     ) {
         self.name = name
         self.image = image
@@ -28,6 +30,7 @@ public struct ContainerSpec: Sendable, Equatable {
         self.ipv4Address = ipv4Address
         self.hostname = hostname
         self.capAdd = capAdd
+        self.publishedPorts = publishedPorts
     }
 
     /// The equivalent `docker run` line for the transcript.
@@ -37,6 +40,7 @@ public struct ContainerSpec: Sendable, Equatable {
         if let ipv4Address { parts.append("--ip \(ipv4Address)") }
         if let hostname { parts.append("--hostname \(hostname)") }
         for cap in capAdd { parts.append("--cap-add \(cap)") }
+        for port in publishedPorts { parts.append("-p \(port)") }
         for (key, value) in labels.sorted(by: { $0.key < $1.key }) { parts.append("--label \(key)=\(value)") }
         parts.append(image)
         parts.append(contentsOf: command)
@@ -52,9 +56,15 @@ public struct ContainerSpec: Sendable, Equatable {
                 aliases: aliases.isEmpty ? nil : aliases,
                 ipamConfig: ipv4Address.map { CreateBody.IPAM(ipv4Address: $0) })
         }
+        var bindings: [String: [CreateBody.PortBinding]] = [:]
+        for port in publishedPorts {
+            bindings[port.containerKey, default: []].append(CreateBody.PortBinding(hostPort: String(port.hostPort)))
+        }
         return CreateBody(
             image: image, cmd: command, labels: labels, hostname: hostname,
-            hostConfig: .init(networkMode: networkMode, capAdd: capAdd, init: true),
+            exposedPorts: bindings.isEmpty ? nil : bindings.mapValues { _ in CreateBody.Empty() },
+            hostConfig: .init(
+                networkMode: networkMode, capAdd: capAdd, init: true, portBindings: bindings.isEmpty ? nil : bindings),
             networkingConfig: .init(endpointsConfig: endpoints))
     }
 
@@ -63,14 +73,23 @@ public struct ContainerSpec: Sendable, Equatable {
         var cmd: [String]
         var labels: [String: String]
         var hostname: String?
+        var exposedPorts: [String: Empty]?
         var hostConfig: HostConfigBody
         var networkingConfig: NetworkingConfig
 
+        struct Empty: Encodable {}
+        struct PortBinding: Encodable {
+            var hostPort: String
+            enum CodingKeys: String, CodingKey { case hostPort = "HostPort" }
+        }
         struct HostConfigBody: Encodable {
             var networkMode: String
             var capAdd: [String]
             var `init`: Bool
-            enum CodingKeys: String, CodingKey { case networkMode = "NetworkMode", capAdd = "CapAdd", `init` = "Init" }
+            var portBindings: [String: [PortBinding]]?
+            enum CodingKeys: String, CodingKey {
+                case networkMode = "NetworkMode", capAdd = "CapAdd", `init` = "Init", portBindings = "PortBindings"
+            }
         }
         struct NetworkingConfig: Encodable {
             var endpointsConfig: [String: EndpointSettings]
@@ -86,10 +105,33 @@ public struct ContainerSpec: Sendable, Equatable {
             enum CodingKeys: String, CodingKey { case ipv4Address = "IPv4Address" }
         }
         enum CodingKeys: String, CodingKey {
-            case image = "Image", cmd = "Cmd", labels = "Labels", hostname = "Hostname"
+            case image = "Image", cmd = "Cmd", labels = "Labels", hostname = "Hostname", exposedPorts = "ExposedPorts"
             case hostConfig = "HostConfig", networkingConfig = "NetworkingConfig"
         }
     }
+}
+
+/// A container port published on every address of its host (`docker run -p HOSTPORT:PORT/PROTO`):
+/// traffic to `<host address>:hostPort` is DNATed to the container's `containerPort`.
+public struct PublishedPort: Sendable, Equatable, Hashable, CustomStringConvertible {
+    /// `tcp` or `udp`.
+    public enum TransportProtocol: String, Sendable, Hashable { case tcp, udp }
+
+    public var containerPort: Int
+    public var hostPort: Int
+    public var `protocol`: TransportProtocol
+
+    public init(containerPort: Int, hostPort: Int, protocol: TransportProtocol = .tcp) {
+        self.containerPort = containerPort
+        self.hostPort = hostPort
+        self.protocol = `protocol`
+    }
+
+    /// `HOSTPORT:PORT/PROTO`, as `docker run -p` takes it.
+    public var description: String { "\(hostPort):\(containerPort)/\(`protocol`.rawValue)" }
+
+    /// `PORT/PROTO`, the Engine API's key in `ExposedPorts` and `PortBindings`.
+    var containerKey: String { "\(containerPort)/\(`protocol`.rawValue)" }
 }
 
 /// What Crossnet asks for when it creates a network.
@@ -132,13 +174,15 @@ public struct NetworkSpec: Sendable, Equatable {
         return parts.joined(separator: " ")
     }
 
-    var createBody: CreateBody {
+    /// The `POST /networks/create` body for API `version`: `CheckDuplicate` only below 1.44,
+    /// where it is deprecated (daemons that speak 1.44 always refuse a duplicate name).
+    func createBody(for version: EngineAPIVersion) -> CreateBody {
         let ipam: CreateBody.IPAM? = subnet.map {
             CreateBody.IPAM(config: [.init(subnet: $0, gateway: gateway, ipRange: ipRange)])
         }
         return CreateBody(
-            name: name, driver: driver, labels: labels, attachable: attachable, checkDuplicate: true,
-            ipam: ipam, options: options)
+            name: name, driver: driver, labels: labels, attachable: attachable,
+            checkDuplicate: version < EngineAPIVersion(1, 44) ? true : nil, ipam: ipam, options: options)
     }
 
     struct CreateBody: Encodable {
@@ -146,7 +190,7 @@ public struct NetworkSpec: Sendable, Equatable {
         var driver: String
         var labels: [String: String]
         var attachable: Bool
-        var checkDuplicate: Bool
+        var checkDuplicate: Bool?
         var ipam: IPAM?
         var options: [String: String]
         struct IPAM: Encodable {

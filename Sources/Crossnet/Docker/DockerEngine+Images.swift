@@ -17,12 +17,17 @@ extension DockerEngine {
             "POST", "/images/load", query: [("quiet", "1")], body: .file(archive, contentType: "application/x-tar"),
             cli: cli, timeout: timeout
         ) { chunk in progress.append(chunk) }
-        // The Engine answers 200 and reports a failed load inside the JSON message stream.
+        // The Engine answers 200 and reports a failed load inside the JSON message stream:
+        // `errorDetail.message`, and up to API 1.47 also `error` (deprecated in 1.48, may be omitted).
         struct Message: Decodable {
             var error: String?
+            var errorDetail: Detail?
+            struct Detail: Decodable { var message: String? }
         }
         for line in progress.data.split(separator: UInt8(ascii: "\n")) {
-            if let message = try? JSONDecoder().decode(Message.self, from: Data(line)), let error = message.error {
+            if let message = try? JSONDecoder().decode(Message.self, from: Data(line)),
+                let error = message.errorDetail?.message ?? message.error
+            {
                 throw OperationError(host: host, operation: cli, reason: "the Engine refused the image: \(error)")
             }
         }

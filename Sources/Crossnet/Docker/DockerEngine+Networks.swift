@@ -8,7 +8,8 @@ extension DockerEngine {
             enum CodingKeys: String, CodingKey { case id = "Id" }
         }
         let cli = spec.cliLine
-        let response = try await call("POST", "/networks/create", body: try Self.json(spec.createBody), cli: cli)
+        let body = spec.createBody(for: try await apiVersion())
+        let response = try await call("POST", "/networks/create", body: try Self.json(body), cli: cli)
         return try decode(Created.self, from: response, cli: cli).id
     }
 

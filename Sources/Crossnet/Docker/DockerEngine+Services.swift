@@ -13,10 +13,13 @@ public struct ServiceSpec: Sendable, Equatable {
     /// `global` runs one task on every node; otherwise `replicas` tasks.
     public var global: Bool
     public var replicas: Int
+    /// Placement constraints (`--constraint`), all of which a node must meet, e.g. `node.id!=ID`.
+    public var constraints: [String]
 
     public init(
         name: String, image: String, command: [String], labels: [String: String], network: String,
-        aliases: [String] = [], endpointMode: String = "vip", global: Bool = true, replicas: Int = 1
+        aliases: [String] = [], endpointMode: String = "vip", global: Bool = true, replicas: Int = 1,
+        constraints: [String] = []
     ) {
         self.name = name
         self.image = image
@@ -27,11 +30,14 @@ public struct ServiceSpec: Sendable, Equatable {
         self.endpointMode = endpointMode
         self.global = global
         self.replicas = replicas
+        self.constraints = constraints
     }
 
     /// The equivalent `docker service create` line.
     public var cliLine: String {
-        var parts = ["docker service create --name \(name) --network \(network)"]
+        let attachment = aliases.isEmpty ? network : (["name=\(network)"] + aliases.map { "alias=\($0)" }).joined(separator: ",")
+        var parts = ["docker service create --name \(name) --network \(attachment)"]
+        for constraint in constraints { parts.append("--constraint '\(constraint)'") }
         parts.append(global ? "--mode global" : "--replicas \(replicas)")
         parts.append("--endpoint-mode \(endpointMode) --cap-add NET_ADMIN --cap-add NET_RAW")
         for (key, value) in labels.sorted(by: { $0.key < $1.key }) { parts.append("--label \(key)=\(value) --container-label \(key)=\(value)") }
@@ -50,7 +56,14 @@ public struct ServiceSpec: Sendable, Equatable {
             var containerSpec: Container
             var networks: [Attachment]
             var restartPolicy = Restart()
-            enum CodingKeys: String, CodingKey { case containerSpec = "ContainerSpec", networks = "Networks", restartPolicy = "RestartPolicy" }
+            var placement: Placement?
+            enum CodingKeys: String, CodingKey {
+                case containerSpec = "ContainerSpec", networks = "Networks", restartPolicy = "RestartPolicy", placement = "Placement"
+            }
+        }
+        struct Placement: Encodable {
+            var constraints: [String]
+            enum CodingKeys: String, CodingKey { case constraints = "Constraints" }
         }
         struct Restart: Encodable {
             var condition = "none"
@@ -95,7 +108,8 @@ public struct ServiceSpec: Sendable, Equatable {
             name: name, labels: labels,
             taskTemplate: .init(
                 containerSpec: .init(image: image, command: command, labels: labels, capabilityAdd: ["NET_ADMIN", "NET_RAW"], init: true),
-                networks: [.init(target: network, aliases: aliases.isEmpty ? nil : aliases)]),
+                networks: [.init(target: network, aliases: aliases.isEmpty ? nil : aliases)],
+                placement: constraints.isEmpty ? nil : .init(constraints: constraints)),
             mode: global ? .init(global: .init()) : .init(replicated: .init(replicas: replicas)),
             endpointSpec: .init(mode: endpointMode))
     }

@@ -19,10 +19,13 @@ public struct DockerInfo: Codable, Sendable, Equatable {
     public var cpuCount: Int
     public var kernelVersion: String
     public var serverVersion: String
+    /// The host's CPU architecture as `uname -m` says it (`x86_64`, `aarch64`).
+    public var architecture: String?
     public var swarm: SwarmInfo
 
     enum CodingKeys: String, CodingKey {
         case name = "Name", cpuCount = "NCPU", kernelVersion = "KernelVersion", serverVersion = "ServerVersion", swarm = "Swarm"
+        case architecture = "Architecture"
     }
 }
 

@@ -47,10 +47,58 @@ public struct HTTPResponse: Sendable {
     }
 }
 
-/// Errors while speaking HTTP to the Engine.
+/// A malformed, oversized or truncated answer from the Docker Engine (see ``HTTPLimits``).
 public struct HTTPProtocolError: CrossnetError {
+    /// What went wrong.
+    public enum Kind: String, Sendable, Equatable {
+        /// Not HTTP as the Engine speaks it (bad status line, header without a colon, …).
+        case malformed
+        /// A status, header or chunk-size line above ``HTTPLimits/maxLineBytes``.
+        case lineTooLong
+        /// More header fields than ``HTTPLimits/maxHeaderCount``.
+        case tooManyHeaders
+        /// More interim `1xx` responses than ``HTTPLimits/maxInterimResponses``.
+        case tooManyInterimResponses
+        /// A body above the cap for the call.
+        case bodyTooLarge
+        /// A chunk size that is not 1 to 8 hex digits (e.g. `-1`).
+        case badChunkSize
+        /// The connection ended before the response did.
+        case truncated
+    }
+
+    /// Where it happened: the host and the request (method and path, no query).
+    public struct Context: Sendable, Equatable {
+        public var host: String
+        public var request: String
+        public init(host: String, request: String) {
+            self.host = host
+            self.request = request
+        }
+    }
+
+    public var host: String
+    /// Method and path, e.g. `GET /v1.41/containers/json`.
+    public var request: String
+    public var kind: Kind
     public var message: String
-    public var description: String { "malformed HTTP response from the Docker Engine: \(message)" }
+
+    public init(context: Context, kind: Kind, message: String) {
+        self.host = context.host
+        self.request = context.request
+        self.kind = kind
+        self.message = message
+    }
+
+    /// An error outside any request (tests, fixtures).
+    public init(message: String) {
+        self.init(context: .init(host: "local", request: "-"), kind: .malformed, message: message)
+    }
+
+    public var description: String {
+        "\(host): `\(request)`: bad HTTP answer from the Docker Engine: \(message) — check that the host's "
+            + "docker_socket leads to a Docker Engine and not to another server or a proxy that alters it"
+    }
 }
 
 /// An SSH `direct-streamlocal` channel carries the Engine API's HTTP.

@@ -7,13 +7,13 @@ import Foundation
 #endif
 
 /// An IPv4 or IPv6 address as its network-order bytes (4 or 16 of them).
-struct IPAddress: Sendable, Hashable, CustomStringConvertible {
-    let bytes: [UInt8]
+public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
+    public let bytes: [UInt8]
 
-    var isIPv4: Bool { bytes.count == 4 }
+    public var isIPv4: Bool { bytes.count == 4 }
 
     /// Parses dotted-quad IPv4 (`198.18.0.1`) or any textual IPv6 form (`fd00::1`).
-    init?(_ text: String) {
+    public init?(_ text: String) {
         if text.contains(":") {
             var storage = in6_addr()
             guard inet_pton(AF_INET6, text, &storage) == 1 else { return nil }
@@ -32,9 +32,9 @@ struct IPAddress: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    init(bytes: [UInt8]) { self.bytes = bytes }
+    public init(bytes: [UInt8]) { self.bytes = bytes }
 
-    var description: String {
+    public var description: String {
         if isIPv4 { return bytes.map(String.init).joined(separator: ".") }
         var storage = in6_addr()
         withUnsafeMutableBytes(of: &storage) { raw in
@@ -46,7 +46,7 @@ struct IPAddress: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The first `prefix` bits of this address, the rest zeroed.
-    func masked(to prefix: Int) -> IPAddress {
+    public func masked(to prefix: Int) -> IPAddress {
         var result = bytes
         for index in result.indices {
             let bitsHere = max(0, min(8, prefix - index * 8))
@@ -58,19 +58,19 @@ struct IPAddress: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// An IP network in CIDR notation (`198.18.0.0/24`), with no host bits set.
-struct IPNetwork: Sendable, Hashable, CustomStringConvertible {
-    let address: IPAddress
-    let prefixLength: Int
+public struct IPNetwork: Sendable, Hashable, CustomStringConvertible {
+    public let address: IPAddress
+    public let prefixLength: Int
 
     /// Why a text is not a valid CIDR network, phrased as what to fix.
-    enum ParseProblem: Error {
+    public enum ParseProblem: Error {
         case malformed
         case badAddress(String)
         case badPrefix(String, max: Int)
         case hostBitsSet(suggestion: String)
     }
 
-    static func parse(_ text: String) -> Result<IPNetwork, ParseProblem> {
+    public static func parse(_ text: String) -> Result<IPNetwork, ParseProblem> {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 2 else { return .failure(.malformed) }
         guard let address = IPAddress(String(parts[0])) else { return .failure(.badAddress(String(parts[0]))) }
@@ -84,19 +84,19 @@ struct IPNetwork: Sendable, Hashable, CustomStringConvertible {
         return .success(IPNetwork(address: address, prefixLength: prefix))
     }
 
-    var description: String { "\(address)/\(prefixLength)" }
+    public var description: String { "\(address)/\(prefixLength)" }
 
-    func contains(_ other: IPAddress) -> Bool {
+    public func contains(_ other: IPAddress) -> Bool {
         other.bytes.count == address.bytes.count && other.masked(to: prefixLength) == address
     }
 
     /// `true` when `other` lies entirely inside this network.
-    func contains(_ other: IPNetwork) -> Bool {
+    public func contains(_ other: IPNetwork) -> Bool {
         other.prefixLength >= prefixLength && contains(other.address)
     }
 
     /// CIDR blocks overlap exactly when one contains the other.
-    func overlaps(_ other: IPNetwork) -> Bool { contains(other) || other.contains(self) }
+    public func overlaps(_ other: IPNetwork) -> Bool { contains(other) || other.contains(self) }
 }
 
 extension Character {

@@ -13,6 +13,10 @@ public struct Inventory: Sendable, Equatable {
     public var measurement: MeasurementSettings
     /// Limits used to flag results.
     public var thresholds: Thresholds
+    /// The lab id when `crossnet lab up` wrote this inventory (`virtual_lab:`). Self-tests (tc
+    /// accuracy, unplugging a host, simulated user swarms) run only when this names a lab whose
+    /// state file sits next to the inventory (see `VirtualLabOwnership`).
+    public var virtualLab: String?
 
     public init(
         sourcePath: String? = nil, hosts: [HostConfig], network: NetworkSettings = .init(),
@@ -33,9 +37,13 @@ public struct Inventory: Sendable, Equatable {
 public struct HostConfig: Sendable, Equatable, Hashable {
     /// The inventory name (unique), used in reports and test names.
     public var name: String
-    /// Address or DNS name SSH connects to (after `~/.ssh/config` resolution) and that other hosts
-    /// use to reach this one (swarm advertise address, host-network probes).
+    /// Address or DNS name SSH connects to (after `~/.ssh/config` resolution).
     public var address: String
+    /// The IP other hosts and containers use to reach this one (swarm advertise address, claims,
+    /// measurements): `data_address`, or the SSH address; a DNS name resolved once at load time.
+    public var dataAddress: String
+    /// The DNS name ``dataAddress`` was resolved from, `nil` when it was given as an IP.
+    public var dataAddressName: String?
     /// The `~/.ssh/config` alias this host was given as, if any.
     public var sshAlias: String?
     /// SSH port.
@@ -58,12 +66,15 @@ public struct HostConfig: Sendable, Equatable, Hashable {
     public var sshConfigFile: String?
 
     public init(
-        name: String, address: String, sshAlias: String? = nil, port: Int = 22, user: String = "root",
+        name: String, address: String, dataAddress: String? = nil, dataAddressName: String? = nil,
+        sshAlias: String? = nil, port: Int = 22, user: String = "root",
         identityFiles: [String] = [], knownHostsFile: String, interface: String? = nil,
         dockerSocket: String = "/var/run/docker.sock", proxyJump: [SSHHop] = [], sshConfigFile: String? = nil
     ) {
         self.name = name
         self.address = address
+        self.dataAddress = dataAddress ?? address
+        self.dataAddressName = dataAddressName
         self.sshAlias = sshAlias
         self.port = port
         self.user = user
@@ -145,6 +156,15 @@ public enum PairMode: String, Sendable, Equatable, CaseIterable {
     case star
 }
 
+/// Whether a measurement round's pairs run at the same time.
+public enum MeasurementConcurrency: String, Sendable, Equatable, CaseIterable {
+    /// The pairs of a round run at once (no host is in two pairs of a round): real labs, where
+    /// every host has its own CPUs and NIC. A full mesh of N hosts takes N−1 rounds (N odd: N).
+    case rounds
+    /// One pair after another: hosts that share cores (the virtual lab).
+    case serial
+}
+
 /// Measurement settings; the command line may override them.
 public struct MeasurementSettings: Sendable, Equatable {
     /// Seconds per throughput measurement (iperf3 `-t`), excluding the omitted first second.
@@ -159,11 +179,14 @@ public struct MeasurementSettings: Sendable, Equatable {
     public var udpRateBitsPerSecond: Double
     /// Latency samples per repeat.
     public var latencySamples: Int
+    /// Whether a round's pairs run at once (`rounds`, the default) or one after another (`serial`).
+    public var concurrency: MeasurementConcurrency
 
     public init(
         durationSeconds: Int = 10, repeats: Int = 3, pairs: PairMode = .mesh, parallelStreams: Int = 4,
-        udpRateBitsPerSecond: Double = 1e9, latencySamples: Int = 200
+        udpRateBitsPerSecond: Double = 1e9, latencySamples: Int = 200, concurrency: MeasurementConcurrency = .rounds
     ) {
+        self.concurrency = concurrency
         self.durationSeconds = durationSeconds
         self.repeats = repeats
         self.pairs = pairs

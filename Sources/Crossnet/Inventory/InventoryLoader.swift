@@ -7,16 +7,16 @@ import Yams
 /// message that says what to fix; the CLI maps it to exit code 2. The first problem found stops
 /// loading. See `docs/inventory.md` for the format.
 public enum InventoryLoader {
-    static let rootKeys = ["defaults", "hosts", "network", "measurement", "thresholds"]
+    static let rootKeys = ["defaults", "hosts", "network", "measurement", "thresholds", "virtual_lab"]
     static let defaultsKeys = ["user", "port", "identity", "known_hosts", "docker_socket", "interface"]
     static let hostKeys = [
-        "name", "address", "ssh_alias", "port", "user", "identity", "known_hosts", "interface", "docker_socket",
+        "name", "address", "data_address", "ssh_alias", "port", "user", "identity", "known_hosts", "interface", "docker_socket",
     ]
     static let networkKeys = ["macvlan", "overlay"]
     static let macvlanKeys = ["subnet", "gateway", "ranges"]
     static let overlayKeys = ["subnet", "swarm_address_pool"]
     static let measurementKeys = [
-        "duration", "repeats", "pairs", "parallel_streams", "udp_rate", "latency_samples",
+        "duration", "repeats", "pairs", "parallel_streams", "udp_rate", "latency_samples", "concurrency",
     ]
     static let thresholdsKeys = ["regression_tolerance", "noisy_cv", "cpu_bound"]
 
@@ -32,8 +32,10 @@ public enum InventoryLoader {
     ///     `Include`, `Match`, `ProxyJump`; see ``SSHConfig``); default `~/.ssh/config`. A missing
     ///     default file counts as empty; a missing explicit file is an error.
     ///   - homeDirectory: used for `~` expansion and defaults; default `$HOME`.
+    ///   - lookup: resolves DNS names to data addresses (see ``DataAddress``); default getaddrinfo.
     public static func load(
-        path: String, sshConfigPath: String? = nil, homeDirectory: String? = nil
+        path: String, sshConfigPath: String? = nil, homeDirectory: String? = nil,
+        lookup: @escaping DataAddress.Lookup = DataAddress.system
     ) throws -> Inventory {
         let home = homeDirectory ?? SSHConfig.defaultHomeDirectory
         let absolute = absolutePath(SSHConfig.expandTilde(path, home: home), base: FileManager.default.currentDirectoryPath)
@@ -53,7 +55,7 @@ public enum InventoryLoader {
         }
         var inventory = try parse(
             yaml: text, file: path, baseDirectory: (absolute as NSString).deletingLastPathComponent,
-            sshConfig: sshConfig, homeDirectory: home)
+            sshConfig: sshConfig, homeDirectory: home, lookup: lookup)
         inventory.sourcePath = absolute
         return inventory
     }
@@ -66,9 +68,10 @@ public enum InventoryLoader {
     ///   - baseDirectory: relative `identity` and `known_hosts` paths resolve against this folder.
     ///   - sshConfig: resolves `ssh_alias`; `nil` means no ssh config (every alias is unknown).
     ///   - homeDirectory: used for `~` expansion and the default known_hosts; default `$HOME`.
+    ///   - lookup: resolves DNS names to data addresses (see ``DataAddress``); default getaddrinfo.
     public static func parse(
         yaml: String, file: String, baseDirectory: String, sshConfig: SSHConfig? = nil,
-        homeDirectory: String? = nil
+        homeDirectory: String? = nil, lookup: @escaping DataAddress.Lookup = DataAddress.system
     ) throws -> Inventory {
         let home = homeDirectory ?? SSHConfig.defaultHomeDirectory
         let reader = YAMLReader(file: file)
@@ -83,7 +86,7 @@ public enum InventoryLoader {
         }
         var context = Context(
             reader: reader, baseDirectory: absolutePath(baseDirectory, base: FileManager.default.currentDirectoryPath),
-            home: home, sshConfig: sshConfig)
+            home: home, sshConfig: sshConfig, lookup: lookup)
         return try context.inventory(root)
     }
 
@@ -142,6 +145,7 @@ private struct Context {
     let baseDirectory: String
     let home: String
     let sshConfig: SSHConfig?
+    let lookup: DataAddress.Lookup
 
     /// Host-level settings that `defaults` may also give.
     struct Shared {
@@ -176,6 +180,9 @@ private struct Context {
         if let node = fields["thresholds"] {
             inventory.thresholds = try thresholds(node)
         }
+        if let node = fields["virtual_lab"] {
+            inventory.virtualLab = try reader.string(node, key: "virtual_lab", context: "the inventory")
+        }
         return inventory
     }
 
@@ -185,8 +192,8 @@ private struct Context {
         var result = Shared()
         if let node = fields["user"] {
             let user = try reader.string(node, key: "user", context: context)
-            guard !user.contains(where: \.isWhitespace) else {
-                throw reader.error(at: node, "'user' in \(context) must not contain spaces, got '\(user)'")
+            guard Self.validUser(user) else {
+                throw reader.error(at: node, "'user' in \(context) must be a login name of at most 32 letters, digits, '_', '.' and '-' (no spaces or shell characters), got '\(user)'")
             }
             result.user = (user, node)
         }
@@ -209,12 +216,15 @@ private struct Context {
             guard socket.hasPrefix("/") else {
                 throw reader.error(at: node, "'docker_socket' in \(context) must be an absolute path on the host, like /var/run/docker.sock; got '\(socket)'")
             }
+            guard Self.validSocketPath(socket) else {
+                throw reader.error(at: node, "'docker_socket' in \(context) may hold only letters, digits, '_', '.', '-' and '/' (at most 107 characters, no spaces or shell characters); got '\(socket)'")
+            }
             result.dockerSocket = socket
         }
         if let node = fields["interface"] {
             let interface = try reader.string(node, key: "interface", context: context)
-            guard interface.count <= 15, !interface.contains("/"), !interface.contains(where: \.isWhitespace) else {
-                throw reader.error(at: node, "'interface' in \(context) must be a network interface name (at most 15 characters, no '/' or spaces), like eth0; got '\(interface)'")
+            guard interface.count <= 15, Self.validName(interface) else {
+                throw reader.error(at: node, "'interface' in \(context) must be a network interface name of at most 15 letters, digits, '_', '.' and '-' (no spaces, '/' or shell characters), like eth0; got '\(interface)'")
             }
             result.interface = interface
         }
@@ -245,6 +255,19 @@ private struct Context {
     static func validName(_ name: String) -> Bool {
         guard let first = name.unicodeScalars.first, first.isASCIIAlphanumeric else { return false }
         return name.unicodeScalars.allSatisfy { $0.isASCIIAlphanumeric || "_.-".unicodeScalars.contains($0) }
+    }
+
+    /// A login name: what `useradd` accepts by default, minus the trailing `$` of machine accounts.
+    static func validUser(_ user: String) -> Bool {
+        guard user.count <= 32, let first = user.unicodeScalars.first, first != "-" else { return false }
+        return user.unicodeScalars.allSatisfy { $0.isASCIIAlphanumeric || "_.-".unicodeScalars.contains($0) }
+    }
+
+    /// A socket path that needs no quoting: `/`, letters, digits, `_`, `.`, `-`; no `..` component.
+    /// 107 bytes is the longest path a `sockaddr_un` holds.
+    static func validSocketPath(_ path: String) -> Bool {
+        guard path.utf8.count <= 107, !path.split(separator: "/").contains("..") else { return false }
+        return path.unicodeScalars.allSatisfy { $0.isASCIIAlphanumeric || "_.-/".unicodeScalars.contains($0) }
     }
 
     static func validHostName(_ name: String) -> Bool {
@@ -300,8 +323,8 @@ private struct Context {
         var context = position
         if let nameNode = node["name"] {
             name = try reader.string(nameNode, key: "name", context: position)
-            guard Self.validName(name) else {
-                throw reader.error(at: nameNode, "host name '\(name)' is not valid; use letters, digits, '_', '.' and '-', starting with a letter or digit")
+            guard name.count <= 63, Self.validName(name) else {
+                throw reader.error(at: nameNode, "host name '\(name)' is not valid; use at most 63 letters, digits, '_', '.' and '-', starting with a letter or digit (no spaces or shell characters)")
             }
             context = "host '\(name)'"
         }
@@ -348,6 +371,9 @@ private struct Context {
         let port = own.port?.0 ?? resolved?.port ?? defaults.port?.0 ?? 22
         // OpenSSH's default user is the local user name.
         let user = own.user?.0 ?? resolved?.user ?? defaults.user?.0 ?? SSHConfig.localUserName
+        if own.user == nil, let alias, let configUser = resolved?.user, !Self.validUser(configUser) {
+            throw reader.error(at: addressNode, "User '\(configUser)' of ssh_alias '\(alias)' in \(context) must be a login name of at most 32 letters, digits, '_', '.' and '-' (no spaces or shell characters); fix it in the ssh config or set 'user'")
+        }
         // An empty list lets libssh try the ssh config's IdentityFile entries, then
         // ~/.ssh/id_ed25519, id_ecdsa and id_rsa (after ssh-agent), as OpenSSH does.
         let explicitIdentities = own.identity?.map(\.0) ?? defaults.identity?.map(\.0)
@@ -367,8 +393,23 @@ private struct Context {
                 resolved.proxyJump, config: sshConfig, knownHosts: knownHosts, identities: explicitIdentities ?? [],
                 node: fields["ssh_alias"] ?? node, context: context, seen: [alias ?? name])
         }
+        var dataNode: Node?
+        var configuredData: String?
+        if let node = fields["data_address"] {
+            let value = try reader.string(node, key: "data_address", context: context)
+            try checkAddress(value, node: node, context: context, source: "data_address")
+            dataNode = node
+            configuredData = value
+        }
+        let data: (address: String, name: String?)
+        do {
+            data = try DataAddress.choose(configured: configuredData, sshAddress: address, lookup: lookup)
+        } catch {
+            throw reader.error(at: error.onDataAddress ? dataNode ?? addressNode : addressNode, "\(context): \(error.message)")
+        }
         let config = HostConfig(
-            name: name, address: address, sshAlias: alias, port: port, user: user,
+            name: name, address: address, dataAddress: data.address, dataAddressName: data.name,
+            sshAlias: alias, port: port, user: user,
             identityFiles: identities,
             knownHostsFile: knownHosts,
             interface: own.interface ?? defaults.interface,
@@ -420,13 +461,31 @@ private struct Context {
         if let node = fields["macvlan"] {
             settings.macvlan = try macvlan(node, hosts: hosts)
         }
+        // Subnets already claimed, to refuse overlaps: Docker would route one network's traffic
+        // into another, or refuse to create the second network only once a run has started.
+        var claimed: [(name: String, network: IPNetwork)] = []
+        if let macvlan = settings.macvlan, case .success(let subnet) = IPNetwork.parse(macvlan.subnet) {
+            claimed.append(("the macvlan subnet 'network.macvlan.subnet'", subnet))
+        }
         if let node = fields["overlay"] {
             let overlay = try reader.mapping(node, context: "'network.overlay'", allowed: InventoryLoader.overlayKeys)
-            if let subnetNode = overlay["subnet"] {
-                settings.overlaySubnet = try cidr(subnetNode, key: "subnet", context: "'network.overlay'").description
-            }
-            if let poolNode = overlay["swarm_address_pool"] {
-                settings.swarmAddressPool = try cidr(poolNode, key: "swarm_address_pool", context: "'network.overlay'").description
+            for (key, label) in [("subnet", "the overlay subnet 'network.overlay.subnet'"), ("swarm_address_pool", "the swarm address pool 'network.overlay.swarm_address_pool'")] {
+                guard let valueNode = overlay[key] else { continue }
+                let network = try cidr(valueNode, key: key, context: "'network.overlay'")
+                // The overlay subnet may lie inside the swarm pool (the swarm then never hands
+                // those addresses to another network); any other overlap is refused.
+                let nested = { (other: (name: String, network: IPNetwork)) in
+                    key == "swarm_address_pool" && other.name.hasPrefix("the overlay subnet") && network.contains(other.network)
+                }
+                if let other = claimed.first(where: { $0.network.overlaps(network) && !nested($0) }) {
+                    var message = "\(label) \(network) overlaps \(other.name) \(other.network); give each network its own addresses"
+                    if key == "swarm_address_pool" && other.name.hasPrefix("the overlay subnet") {
+                        message += " (the overlay subnet may also lie wholly inside the pool)"
+                    }
+                    throw reader.error(at: valueNode, message)
+                }
+                claimed.append((label, network))
+                if key == "subnet" { settings.overlaySubnet = network.description } else { settings.swarmAddressPool = network.description }
             }
         }
         return settings
@@ -515,6 +574,13 @@ private struct Context {
             }
             settings.pairs = mode
         }
+        if let node = fields["concurrency"] {
+            let value = try reader.string(node, key: "concurrency", context: context)
+            guard let mode = MeasurementConcurrency(rawValue: value) else {
+                throw reader.error(at: node, "'concurrency' in \(context) must be one of \(MeasurementConcurrency.allCases.map(\.rawValue).joined(separator: ", ")), got '\(value)'")
+            }
+            settings.concurrency = mode
+        }
         if let node = fields["parallel_streams"] {
             settings.parallelStreams = try reader.int(node, key: "parallel_streams", context: context, range: 1...128)
         }
@@ -528,6 +594,10 @@ private struct Context {
     }
 
     /// Bits per second: a number with an optional SI suffix K, M or G (1000-based).
+    /// The highest `udp_rate`: 100 Gbit/s, above any NIC a test host has and far below what
+    /// overflows iperf3's `-b` or an `Int`.
+    static let maximumUDPRate = 100e9
+
     func rate(_ node: Node, context: String) throws -> Double {
         let fail = reader.error(at: node, "'udp_rate' in \(context) must be a positive rate in bits/s, a number with an optional K, M or G suffix like 500M or 1G; got \(YAMLReader.describe(node))")
         guard case .scalar(let scalar) = node, !YAMLReader.isNull(node) else { throw fail }
@@ -541,26 +611,33 @@ private struct Context {
         }
         if multiplier != 1 { text.removeLast() }
         guard let value = Double(text), value.isFinite, value > 0, !text.hasPrefix("+") else { throw fail }
-        return value * multiplier
+        let bitsPerSecond = value * multiplier
+        guard bitsPerSecond <= Self.maximumUDPRate else {
+            throw reader.error(at: node, "'udp_rate' in \(context) must be at most 100G (100 Gbit/s), got \(scalar.string)")
+        }
+        guard bitsPerSecond >= 1000 else {
+            throw reader.error(at: node, "'udp_rate' in \(context) must be at least 1K (1000 bits/s), got \(scalar.string)")
+        }
+        return bitsPerSecond
     }
 
     func thresholds(_ node: Node) throws -> Thresholds {
         let context = "'thresholds'"
         let fields = try reader.mapping(node, context: context, allowed: InventoryLoader.thresholdsKeys)
         var result = Thresholds()
-        func percentage(_ key: String, max: Double? = nil) throws -> Double? {
+        func percentage(_ key: String, max: Double) throws -> Double? {
             guard let node = fields[key] else { return nil }
             let value = try reader.number(node, key: key, context: context)
             guard value > 0 else {
                 throw reader.error(at: node, "'\(key)' in \(context) is a percentage and must be greater than 0, got \(scalarText(node))")
             }
-            if let max, value > max {
+            if value > max {
                 throw reader.error(at: node, "'\(key)' in \(context) is a percentage and must be at most \(Int(max)), got \(scalarText(node))")
             }
             return value
         }
-        if let value = try percentage("regression_tolerance") { result.regressionTolerancePercent = value }
-        if let value = try percentage("noisy_cv") { result.noisyCoefficientOfVariationPercent = value }
+        if let value = try percentage("regression_tolerance", max: 1000) { result.regressionTolerancePercent = value }
+        if let value = try percentage("noisy_cv", max: 1000) { result.noisyCoefficientOfVariationPercent = value }
         if let value = try percentage("cpu_bound", max: 100) { result.cpuBoundPercent = value }
         return result
     }

@@ -17,8 +17,12 @@ extension VirtualLab {
         try await shell.run(
             "create lab client key", ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", clientKey])
         let clientPublic = try readText(clientKey + ".pub")
-        // sshd reads AuthorizedKeysFile as the user logging in: a non-root user must be able to.
-        try write(clientPublic, to: directory + "/authorized_keys", mode: options.sshUser == nil ? 0o600 : 0o644)
+        // authorized_keys lives in the root-owned run folder, so sshd's StrictModes (on, the
+        // default) finds every folder above it owned by root and writable by no one else. sshd
+        // reads it as the user logging in: for a non-root ``LabOptions/sshUser`` the file is 0644
+        // and the run folder 0711 (see ``openFoldersToSSHUser(options:)``).
+        let authorizedKeys = runRoot + "/authorized_keys"
+        try write(clientPublic, to: authorizedKeys, mode: options.sshUser == nil ? 0o600 : 0o644)
         try makeFolder("/run/sshd")
         guard let sshd = LabPrerequisites.locate("sshd") else {
             throw LabError(step: "find sshd", reason: "not installed", hint: "apt-get install openssh-server")
@@ -42,8 +46,8 @@ extension VirtualLab {
                 Port \(options.sshPort)
                 HostKey \(hostKey)
                 PidFile \(folder)/sshd.pid
-                AuthorizedKeysFile \(directory)/authorized_keys
-                StrictModes no
+                AuthorizedKeysFile \(authorizedKeys)
+                StrictModes yes
                 PasswordAuthentication no
                 KbdInteractiveAuthentication no
                 UsePAM no
@@ -53,24 +57,16 @@ extension VirtualLab {
                 MaxStartups 100:30:200
                 UseDNS no
                 PrintMotd no
-                SetEnv DOCKER_HOST=unix://\(folder)/docker.sock
+                SetEnv DOCKER_HOST=unix://\(state.hosts[index].engineSocket)
                 Subsystem sftp /usr/lib/openssh/sftp-server
 
                 """
             let configPath = folder + "/sshd_config"
             try write(config, to: configPath, mode: 0o600)
             try await shell.run("check sshd config of \(host.name)", [sshd, "-t", "-f", configPath])
-            try? FileManager.default.removeItem(atPath: folder + "/sshd.pid")
-            try await shell.run(
-                "start sshd on \(host.name)",
-                nsenterPrefix(netns: host.netns) + [sshd, "-f", configPath, "-E", folder + "/sshd.log"],
-                hint: "see \(folder)/sshd.log")
-            guard let pid = await waitForPidFile(folder + "/sshd.pid", program: "sshd", deadline: .seconds(10)) else {
-                throw LabError(
-                    step: "start sshd on \(host.name)", reason: "no live sshd after 10 s: \(tail(folder + "/sshd.log"))",
-                    hint: "run `\(sshd) -d -f \(configPath)` inside the namespace to see why")
-            }
-            state.hosts[index].sshdPid = pid
+            let daemon = try await startSSHD(hostName: host.name, netns: host.netns, sshd: sshd, shell: shell)
+            state.hosts[index].sshdPid = daemon.pid
+            state.hosts[index].sshd = daemon
             try state.save()
         }
         try write(knownHosts, to: directory + "/known_hosts", mode: 0o644)
@@ -101,6 +97,23 @@ extension VirtualLab {
         }
     }
 
+    /// Starts the sshd of one lab host from its `sshd_config` and returns its pid once it runs.
+    func startSSHD(hostName: String, netns: String, sshd: String, shell: LabShell) async throws -> ProcessIdentity {
+        let folder = "\(directory)/\(hostName)"
+        let configPath = folder + "/sshd_config"
+        try? FileManager.default.removeItem(atPath: folder + "/sshd.pid")
+        try await shell.run(
+            "start sshd on \(hostName)",
+            nsenterPrefix(netns: netns) + [sshd, "-f", configPath, "-E", folder + "/sshd.log"],
+            hint: "see \(folder)/sshd.log")
+        guard let daemon = await waitForPidFile(folder + "/sshd.pid", executable: sshd, deadline: .seconds(10)) else {
+            throw LabError(
+                step: "start sshd on \(hostName)", reason: "no live sshd after 10 s: \(tail(folder + "/sshd.log"))",
+                hint: "run `\(sshd) -d -f \(configPath)` inside the namespace to see why")
+        }
+        return daemon
+    }
+
     /// Starts every host's dockerd in parallel and waits until each answers.
     func startDockerDaemons(plan: LabAddressPlan, state: inout LabState, shell: LabShell) async throws {
         guard let dockerd = LabPrerequisites.locate("dockerd"), let docker = LabPrerequisites.locate("docker")
@@ -108,7 +121,7 @@ extension VirtualLab {
             throw LabError(step: "find dockerd", reason: "not installed", hint: "apt-get install docker.io")
         }
         let gateway = plan.gateway.description
-        let pids = try await withThrowingTaskGroup(of: (Int, Int32).self) { group in
+        let pids = try await withThrowingTaskGroup(of: (Int, ProcessIdentity).self) { group in
             for (index, host) in plan.hosts.enumerated() {
                 let entry = state.hosts[index]
                 group.addTask {
@@ -118,17 +131,20 @@ extension VirtualLab {
                 }
                 _ = host
             }
-            var result: [Int: Int32] = [:]
+            var result: [Int: ProcessIdentity] = [:]
             for try await (index, pid) in group { result[index] = pid }
             return result
         }
-        for (index, pid) in pids { state.hosts[index].dockerdPid = pid }
+        for (index, daemon) in pids {
+            state.hosts[index].dockerdPid = daemon.pid
+            state.hosts[index].dockerd = daemon
+        }
         try state.save()
     }
 
-    private func startDockerd(
+    func startDockerd(
         host: LabState.Host, dockerd: String, docker: String, gateway: String, shell: LabShell
-    ) async throws -> Int32 {
+    ) async throws -> ProcessIdentity {
         let folder = "\(directory)/\(host.name)"
         let step = "start dockerd on \(host.name)"
         let log = folder + "/dockerd.log"
@@ -142,29 +158,19 @@ extension VirtualLab {
                 "--host", "unix://\(host.dockerSocket)", "--default-address-pool", Self.dockerAddressPool,
                 "--dns", gateway, "--log-level", "warn",
             ] + (getgrnam(LabOptions.dockerGroup) != nil ? ["--group", LabOptions.dockerGroup] : [])
-        // Detached (own session, no pipes held) so it outlives this process. Every inherited
-        // descriptor above 2 is closed first: Foundation's Process learns that a child exited from
-        // a descriptor the child inherits, and dockerd would otherwise keep it open forever.
-        let script = """
-            for fd in /proc/$$/fd/*; do fd=${fd##*/}; [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done 2>/dev/null
-            exec setsid -f "$@" >>"$CROSSNET_LAB_LOG" 2>&1 </dev/null
-            """
-        try await shell.run(
-            step, ["bash", "-c", script, "bash"] + arguments, environment: ["CROSSNET_LAB_LOG": log])
+        try await startDetached(step: step, arguments: arguments, log: log, shell: shell)
         let started = ContinuousClock.now
-        var pid: Int32?
+        var daemon: ProcessIdentity?
         while ContinuousClock.now - started < Self.dockerdDeadline {
-            if pid == nil, let candidate = LabProcesses.readPidFile(pidFile),
-                LabProcesses.isAlive(candidate, program: "dockerd")
-            {
-                pid = candidate
+            if daemon == nil, let candidate = LabProcesses.readPidFile(pidFile) {
+                daemon = ProcessIdentity.current(of: candidate, runs: dockerd)
             }
-            if let pid {
+            if let daemon {
                 let answer = try? await LocalCommand.run(
                     [docker, "-H", "unix://\(host.dockerSocket)", "version", "--format", "{{.Server.Version}}"],
                     timeout: .seconds(10))
-                if answer?.succeeded == true { return pid }
-                if !LabProcesses.isAlive(pid, program: "dockerd") { break }
+                if answer?.succeeded == true { return daemon }
+                if !daemon.isRunning { break }
             } else if ContinuousClock.now - started > .seconds(15) {
                 break
             }
@@ -177,11 +183,79 @@ extension VirtualLab {
             hint: "fix the cause shown in the log, then `crossnet lab down` and `lab up` again")
     }
 
-    /// Waits for a pid file naming a live `program`.
-    func waitForPidFile(_ path: String, program: String, deadline: Duration) async -> Int32? {
+    /// Starts `arguments` detached (own session, no pipes held) so it outlives this process, its
+    /// output appended to `log`. Every inherited descriptor above 2 is closed first: Foundation's
+    /// Process learns that a child exited from a descriptor the child inherits, and a daemon would
+    /// otherwise keep it open forever.
+    func startDetached(step: String, arguments: [String], log: String, shell: LabShell) async throws {
+        let script = """
+            for fd in /proc/$$/fd/*; do fd=${fd##*/}; [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done 2>/dev/null
+            exec setsid -f "$@" >>"$CROSSNET_LAB_LOG" 2>&1 </dev/null
+            """
+        try await shell.run(
+            step, ["bash", "-c", script, "bash"] + arguments, environment: ["CROSSNET_LAB_LOG": log])
+    }
+
+    /// Starts one ``EngineGate`` per host (`crossnet lab engine-gate`, inside the host's
+    /// namespaces) in front of its dockerd, and waits until each answers `/_ping` as Docker 29.
+    func startEngineGates(state: inout LabState, executable: String, shell: LabShell) async throws {
+        for (index, host) in state.hosts.enumerated() {
+            guard let socket = host.gateSocket else { continue }
+            let folder = "\(directory)/\(host.name)"
+            let step = "start the engine gate (Docker 29 test double) on \(host.name)"
+            let pidFile = folder + "/engine-gate.pid"
+            let log = folder + "/engine-gate.log"
+            try? FileManager.default.removeItem(atPath: pidFile)
+            try await startDetached(
+                step: step,
+                arguments: nsenterPrefix(netns: host.netns) + [
+                    executable, "lab", "engine-gate", "--listen", socket, "--upstream", host.dockerSocket,
+                    "--pid-file", pidFile,
+                ], log: log, shell: shell)
+            guard let gate = await waitForPidFile(pidFile, executable: executable, deadline: .seconds(10)) else {
+                throw LabError(step: step, reason: "no live engine gate after 10 s: \(tail(log))", hint: "see \(log)")
+            }
+            state.hosts[index].gatePid = gate.pid
+            state.hosts[index].gate = gate
+            try state.save()
+            let started = ContinuousClock.now
+            var answer: String?
+            while answer == nil && ContinuousClock.now - started < .seconds(10) {
+                answer = await Self.pingOnThread(socket)
+                if answer == nil { try await Task.sleep(for: .milliseconds(100)) }
+            }
+            guard answer == EngineGate.Configuration(listen: socket, upstream: host.dockerSocket).apiVersion.description
+            else {
+                throw LabError(
+                    step: step, reason: "the gate on \(socket) answered /_ping with Api-Version \(answer ?? "nothing"): \(tail(log))",
+                    hint: "see \(log)")
+            }
+        }
+    }
+
+    /// ``EngineGate/pingAPIVersion(socket:)`` on a thread of its own.
+    static func pingOnThread(_ socket: String) async -> String? {
+        await withCheckedContinuation { continuation in
+            Thread { continuation.resume(returning: EngineGate.pingAPIVersion(socket: socket)) }.start()
+        }
+    }
+
+    /// The `crossnet` binary that runs `lab engine-gate`: this process when it is `crossnet`,
+    /// otherwise a `crossnet` in the same folder (as for the test bundle in `.build/debug`).
+    static func defaultGateExecutable() -> String? {
+        guard let own = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") else { return nil }
+        if own.hasSuffix("/crossnet") { return own }
+        let sibling = URL(fileURLWithPath: own).deletingLastPathComponent().appendingPathComponent("crossnet").path
+        return FileManager.default.isExecutableFile(atPath: sibling) ? sibling : nil
+    }
+
+    /// Waits for a pid file naming a live process running `executable`; returns its identity.
+    func waitForPidFile(_ path: String, executable: String, deadline: Duration) async -> ProcessIdentity? {
         let started = ContinuousClock.now
         while ContinuousClock.now - started < deadline {
-            if let pid = LabProcesses.readPidFile(path), LabProcesses.isAlive(pid, program: program) { return pid }
+            if let pid = LabProcesses.readPidFile(path), let daemon = ProcessIdentity.current(of: pid, runs: executable) {
+                return daemon
+            }
             try? await Task.sleep(for: .milliseconds(100))
         }
         return nil

@@ -8,8 +8,11 @@ public struct LabDescription: Sendable, Equatable {
         public var address: String
         /// Network namespace name (`/var/run/netns/<netns>`; the UTS file is `/var/run/uts/<netns>`).
         public var netns: String
-        /// Absolute path of the host's Docker Engine socket.
+        /// Absolute path of the socket Crossnet reaches the host's Engine through (the inventory's
+        /// `docker_socket`): dockerd's own, or the engine gate's with ``LabEngine/docker29``.
         public var dockerSocket: String
+        /// Absolute path of the real dockerd's socket (the same as ``dockerSocket`` without a gate).
+        public var daemonSocket: String
     }
 
     /// Lab id (5 hex digits), the prefix `cn<id>` of every kernel object the lab makes.
@@ -29,4 +32,19 @@ public struct LabDescription: Sendable, Equatable {
     public var sshConfigPath: String
     /// How the lab looks (user, port, interface, bastion).
     public var options: LabOptions
+
+    /// What the hosts' Engines look like.
+    public var engine: LabEngine = .dockerd
+}
+
+/// What a lab host's Docker Engine looks like to Crossnet.
+public enum LabEngine: String, Sendable, Codable, CaseIterable {
+    /// Debian's dockerd (20.10, API 1.41) on its own socket.
+    case dockerd
+    /// The same dockerd behind an ``EngineGate``: a test double that answers like Docker 29
+    /// (API 1.52, refuses clients below 1.44).
+    case docker29
+
+    /// File name of the socket Crossnet uses in the host's folder.
+    var socketName: String { self == .docker29 ? "docker29.sock" : "docker.sock" }
 }

@@ -2,7 +2,10 @@ import Foundation
 
 /// Writes `D/inventory.yaml` and `D/ssh_config` for a lab.
 enum LabInventoryWriter {
-    static func yaml(plan: LabAddressPlan, directory: String, options: LabOptions = LabOptions(), date: Date = Date()) -> String {
+    static func yaml(
+        plan: LabAddressPlan, directory: String, options: LabOptions = LabOptions(), engine: LabEngine = .dockerd,
+        date: Date = Date()
+    ) -> String {
         let stamp = ISO8601DateFormatter().string(from: date)
         var text: String
         if options.bastion {
@@ -11,6 +14,9 @@ enum LabInventoryWriter {
             text = """
                 # Virtual lab \(plan.labID) made by `crossnet lab up` on \(stamp)
                 # Hosts are ssh_config aliases: pass `--ssh-config \(directory)/ssh_config` to every command.
+                # `virtual_lab` marks an inventory Crossnet's lab wrote: only then do self-tests run
+                # (tc accuracy, unplugging a host, a simulated user swarm).
+                virtual_lab: \(plan.labID)
                 defaults:
                   interface: \(options.interfaceName)
                 hosts:
@@ -19,11 +25,14 @@ enum LabInventoryWriter {
             for host in plan.hosts {
                 text += "  - name: \(host.name)\n"
                 text += "    ssh_alias: \(host.name)\n"
-                text += "    docker_socket: \(directory)/\(host.name)/docker.sock\n"
+                text += "    docker_socket: \(directory)/\(host.name)/\(engine.socketName)\n"
             }
         } else {
             text = """
                 # Virtual lab \(plan.labID) made by `crossnet lab up` on \(stamp)
+                # `virtual_lab` marks an inventory Crossnet's lab wrote: only then do self-tests run
+                # (tc accuracy, unplugging a host, a simulated user swarm).
+                virtual_lab: \(plan.labID)
                 defaults:
                   user: \(options.sshUser ?? "root")
                   port: \(options.sshPort)
@@ -36,7 +45,7 @@ enum LabInventoryWriter {
             for host in plan.hosts {
                 text += "  - name: \(host.name)\n"
                 text += "    address: \(host.address)\n"
-                text += "    docker_socket: \(directory)/\(host.name)/docker.sock\n"
+                text += "    docker_socket: \(directory)/\(host.name)/\(engine.socketName)\n"
             }
         }
         text += """
@@ -59,6 +68,7 @@ enum LabInventoryWriter {
               repeats: 3
               pairs: star
               udp_rate: 500M
+              concurrency: serial     # lab hosts share this machine's cores: one pair at a time
 
             """
         return text

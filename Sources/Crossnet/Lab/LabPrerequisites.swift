@@ -7,6 +7,8 @@ enum LabPrerequisites {
     static let programs: [(program: String, package: String)] = [
         ("ip", "iproute2"),
         ("iptables", "iptables"),
+        ("ip6tables", "iptables"),
+        ("sysctl", "procps"),
         ("sshd", "openssh-server"),
         ("ssh-keygen", "openssh-client"),
         ("ssh", "openssh-client"),
@@ -16,6 +18,7 @@ enum LabPrerequisites {
         ("busybox", "busybox-static"),
         ("iperf3", "iperf3"),
         ("sockperf", "sockperf"),
+        ("ping", "iputils-ping"),
         ("nsenter", "util-linux"),
         ("unshare", "util-linux"),
         ("setsid", "util-linux"),

@@ -46,19 +46,16 @@ enum LabProcesses {
             .trimmingCharacters(in: .whitespaces)
     }
 
-    /// `true` when `pid` runs and its command line mentions `program` (for example `sshd`).
-    static func isAlive(_ pid: Int32?, program: String) -> Bool {
-        guard let pid, pid > 0, let line = commandLine(pid) else { return false }
-        if isZombie(pid) { return false }
-        return line.contains(program)
+    /// `true` when `pid` runs the program at `executable` (checked through `/proc/PID/exe`, never
+    /// the command line).
+    static func isAlive(_ pid: Int32?, executable: String) -> Bool {
+        guard let pid else { return false }
+        return runs(pid, executable: executable)
     }
 
     static func isZombie(_ pid: Int32) -> Bool {
-        guard let stat = readWhole("/proc/\(pid)/stat"),
-            let close = stat.lastIndex(of: ")")
-        else { return true }
-        let rest = stat[stat.index(after: close)...].split(separator: " ")
-        return rest.first == "Z" || rest.first == "X"
+        guard let fields = statFields(pid) else { return true }
+        return fields.first == "Z" || fields.first == "X"
     }
 
     /// Parent pid of `pid`.

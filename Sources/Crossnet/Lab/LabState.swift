@@ -13,6 +13,36 @@ struct LabState: Codable, Sendable, Equatable {
         var dataRoot: String
         var sshdPid: Int32?
         var dockerdPid: Int32?
+        /// The socket the inventory and sshd's `DOCKER_HOST` name: the engine gate's with
+        /// `--engine docker29`, `nil` when it is ``dockerSocket`` itself.
+        var gateSocket: String?
+        /// The engine gate's pid (`--engine docker29`).
+        var gatePid: Int32?
+
+        /// The socket Crossnet reaches this host's Engine through.
+        var engineSocket: String { gateSocket ?? dockerSocket }
+        /// The engine gate as started (`--engine docker29`).
+        var gate: ProcessIdentity?
+        /// The recorded engine gate still runs.
+        var gateRunning: Bool { gate?.isRunning ?? false }
+
+        /// sshd as started: executable and start time, so a reused pid is never taken for it.
+        var sshd: ProcessIdentity?
+        /// dockerd as started.
+        var dockerd: ProcessIdentity?
+
+        /// The recorded sshd still runs (the same process, not a later one with its pid).
+        var sshdRunning: Bool { Self.running(sshd, pid: sshdPid, programNamed: "sshd") }
+        /// The recorded dockerd still runs.
+        var dockerdRunning: Bool { Self.running(dockerd, pid: dockerdPid, programNamed: "dockerd") }
+
+        /// By identity; a state file written before identities were recorded falls back to the
+        /// pid's executable name.
+        static func running(_ identity: ProcessIdentity?, pid: Int32?, programNamed name: String) -> Bool {
+            if let identity { return identity.isRunning }
+            guard let pid else { return false }
+            return LabProcesses.runs(pid, programNamed: name)
+        }
     }
 
     /// One iptables rule: table, chain and the rule specification (as given to `-A`/`-D`).
@@ -20,6 +50,11 @@ struct LabState: Codable, Sendable, Equatable {
         var table: String
         var chain: String
         var spec: [String]
+        /// `true` for an ip6tables rule; absent (IPv4) in state files written before IPv6 rules.
+        var ipv6: Bool? = nil
+
+        /// `iptables` or `ip6tables`.
+        var program: String { ipv6 == true ? "ip6tables" : "iptables" }
     }
 
     var version = 1
@@ -43,6 +78,8 @@ struct LabState: Codable, Sendable, Equatable {
     var createdGroup: String?
     /// An existing user this lab added to the docker group, taken out again by `down`.
     var addedToGroup: String?
+    /// What the hosts' Engines look like (``LabEngine``), `nil` for labs written before it existed.
+    var engine: LabEngine?
 
     static func path(in directory: String) -> String { directory + "/state.json" }
 

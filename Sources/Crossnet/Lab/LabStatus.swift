@@ -24,8 +24,10 @@ public struct LabStatus: Sendable, Equatable, CustomStringConvertible {
         public var dockerdAlive: Bool
         /// `docker version` answered on the host's socket.
         public var dockerAnswering: Bool
+        /// The recorded engine gate pid is alive (`nil` when the lab has no gate).
+        public var gateAlive: Bool? = nil
 
-        public var healthy: Bool { namespacePresent && sshdAlive && dockerdAlive && dockerAnswering }
+        public var healthy: Bool { namespacePresent && sshdAlive && dockerdAlive && dockerAnswering && gateAlive != false }
     }
 
     /// The lab directory.
@@ -43,14 +45,14 @@ public struct LabStatus: Sendable, Equatable, CustomStringConvertible {
         guard !hosts.isEmpty else { return lines[0] }
         func mark(_ value: Bool) -> String { value ? "yes" : "NO" }
         let rows =
-            [["HOST", "ADDRESS", "NETNS", "SSHD", "DOCKERD", "DOCKER API"]]
+            [["HOST", "ADDRESS", "NETNS", "SSHD", "DOCKERD", "DOCKER API", "DOCKER 29 GATE"]]
             + hosts.map {
                 [
                     $0.name, $0.address, mark($0.namespacePresent), mark($0.sshdAlive), mark($0.dockerdAlive),
-                    mark($0.dockerAnswering),
+                    mark($0.dockerAnswering), $0.gateAlive.map(mark) ?? "-",
                 ]
             }
-        let widths = (0..<6).map { column in rows.map { $0[column].count }.max() ?? 0 }
+        let widths = (0..<7).map { column in rows.map { $0[column].count }.max() ?? 0 }
         for row in rows {
             lines.append(
                 row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }
@@ -73,7 +75,7 @@ extension VirtualLab {
         let hosts = await withTaskGroup(of: (Int, LabStatus.Host).self) { group in
             for (index, host) in state.hosts.enumerated() {
                 group.addTask {
-                    let dockerdAlive = LabProcesses.isAlive(host.dockerdPid, program: "dockerd")
+                    let dockerdAlive = host.dockerdRunning
                     var answering = false
                     if dockerdAlive {
                         let output = try? await LocalCommand.run(
@@ -86,8 +88,9 @@ extension VirtualLab {
                         LabStatus.Host(
                             name: host.name, address: host.address,
                             namespacePresent: FileManager.default.fileExists(atPath: "\(Self.netnsFolder)/\(host.netns)"),
-                            sshdAlive: LabProcesses.isAlive(host.sshdPid, program: "sshd"),
-                            dockerdAlive: dockerdAlive, dockerAnswering: answering)
+                            sshdAlive: host.sshdRunning,
+                            dockerdAlive: dockerdAlive, dockerAnswering: answering,
+                            gateAlive: host.gateSocket == nil ? nil : host.gateRunning)
                     )
                 }
             }
@@ -98,7 +101,7 @@ extension VirtualLab {
         let overall: LabStatus.Overall
         if !hosts.isEmpty && hosts.allSatisfy(\.healthy) && state.phase == "up" {
             overall = .up
-        } else if hosts.allSatisfy({ !$0.namespacePresent && !$0.sshdAlive && !$0.dockerdAlive }) {
+        } else if hosts.allSatisfy({ !$0.namespacePresent && !$0.sshdAlive && !$0.dockerdAlive && $0.gateAlive != true }) {
             overall = .down
         } else {
             overall = .degraded

@@ -38,8 +38,10 @@ extension VirtualLab {
         for name in await links(prefix: "cn", shell: shell) {
             if let id = firstMatch("^cn(\(hex))(br|h[0-9]+)$", in: name) { ids.insert(id) }
         }
-        for line in await iptablesLines(containing: "crossnet-lab-", shell: shell) {
-            if let id = firstMatch("crossnet-lab-(\(hex))", in: line) { ids.insert(id) }
+        for program in ["iptables", "ip6tables"] {
+            for line in await iptablesLines(containing: "crossnet-lab-", program: program, shell: shell) {
+                if let id = firstMatch("crossnet-lab-(\(hex))", in: line) { ids.insert(id) }
+            }
         }
         for name in (try? FileManager.default.contentsOfDirectory(atPath: "/run/crossnet")) ?? [] {
             if firstMatch("^(\(hex))$", in: name) != nil { ids.insert(name) }
@@ -53,10 +55,8 @@ extension VirtualLab {
             let inodes = await namespaceInodes(
                 await namespaces(prefix: "cn\(id)-", shell: shell))
             let daemonAlive = LabProcesses.all().contains { pid in
-                guard let ns = LabProcesses.netNamespace(pid), inodes.contains(ns),
-                    let line = LabProcesses.commandLine(pid)
-                else { return false }
-                return (line.contains("dockerd") || line.contains("sshd")) && !LabProcesses.isZombie(pid)
+                guard let ns = LabProcesses.netNamespace(pid), inodes.contains(ns) else { return false }
+                return LabProcesses.runs(pid, programNamed: "dockerd") || LabProcesses.runs(pid, programNamed: "sshd")
             }
             if daemonAlive { continue }
             logger.notice("lab: cleaning stale lab \(id)\(directory.map { " (\($0))" } ?? "")")
@@ -101,13 +101,15 @@ extension VirtualLab {
         let find = { labProcesses(inodes: inodes, markers: markers, containerIDs: containerIDs) }
         var recorded: [Int32] = []
         for host in state?.hosts ?? [] {
-            if LabProcesses.isAlive(host.sshdPid, program: "sshd") { recorded.append(host.sshdPid!) }
-            if LabProcesses.isAlive(host.dockerdPid, program: "dockerd") { recorded.append(host.dockerdPid!) }
+            if host.sshdRunning, let pid = host.sshdPid { recorded.append(pid) }
+            if host.dockerdRunning, let pid = host.dockerdPid { recorded.append(pid) }
+            if host.gateRunning, let pid = host.gatePid { recorded.append(pid) }
         }
+        // Found processes of the lab (by namespace, folder or container) are daemons when their
+        // executable is sshd or dockerd: /proc/PID/exe, not a command line anyone can write.
         let daemons = Set(recorded).union(
             find().filter { pid in
-                let program = LabProcesses.commandLine(pid)?.split(separator: " ").first ?? ""
-                return program.hasSuffix("dockerd") || program.hasSuffix("sshd")
+                LabProcesses.runs(pid, programNamed: "dockerd") || LabProcesses.runs(pid, programNamed: "sshd")
             })
         if !daemons.isEmpty {
             logger.info("lab \(id): stopping \(daemons.count) daemons")
@@ -150,13 +152,15 @@ extension VirtualLab {
             }
         }
 
-        // 4. iptables rules carrying the lab's comment.
+        // 4. iptables and ip6tables rules carrying the lab's comment.
         let tag = "crossnet-lab-\(id)"
-        for _ in 0..<2 {
-            let lines = await iptablesRules(comment: tag, shell: shell)
-            if lines.isEmpty { break }
-            for (table, spec) in lines {
-                await shell.attempt(["iptables", "-w", "-t", table, "-D"] + spec)
+        for program in ["iptables", "ip6tables"] {
+            for _ in 0..<2 {
+                let lines = await iptablesRules(comment: tag, program: program, shell: shell)
+                if lines.isEmpty { break }
+                for (table, spec) in lines {
+                    await shell.attempt([program, "-w", "-t", table, "-D"] + spec)
+                }
             }
         }
 
@@ -179,8 +183,10 @@ extension VirtualLab {
         if !leftNamespaces.isEmpty { problems.append("namespaces left: \(leftNamespaces.joined(separator: ", "))") }
         let leftLinks = await links(prefix: "cn\(id)", shell: shell)
         if !leftLinks.isEmpty { problems.append("links left: \(leftLinks.joined(separator: ", "))") }
-        let leftRules = await iptablesRules(comment: tag, shell: shell)
-        if !leftRules.isEmpty { problems.append("\(leftRules.count) iptables rules left (comment \(tag))") }
+        for program in ["iptables", "ip6tables"] {
+            let leftRules = await iptablesRules(comment: tag, program: program, shell: shell)
+            if !leftRules.isEmpty { problems.append("\(leftRules.count) \(program) rules left (comment \(tag))") }
+        }
         let leftMounts = mountPoints().filter { point in mountRoots.contains { point.hasPrefix($0) } }
         if !leftMounts.isEmpty { problems.append("mounts left: \(leftMounts.joined(separator: ", "))") }
         if !problems.isEmpty {
@@ -287,15 +293,15 @@ extension VirtualLab {
         return names.filter { $0.hasPrefix(prefix) }.sorted()
     }
 
-    /// `iptables-save` lines containing `text`.
-    static func iptablesLines(containing text: String, shell: LabShell) async -> [String] {
-        guard let output = await shell.attempt(["iptables-save"]), output.succeeded else { return [] }
+    /// `iptables-save` (or `ip6tables-save`) lines containing `text`.
+    static func iptablesLines(containing text: String, program: String = "iptables", shell: LabShell) async -> [String] {
+        guard let output = await shell.attempt([program + "-save"]), output.succeeded else { return [] }
         return output.stdoutText.split(separator: "\n").map(String.init).filter { $0.contains(text) }
     }
 
     /// Rules carrying `comment`, as (table, arguments after `-D`).
-    static func iptablesRules(comment: String, shell: LabShell) async -> [(String, [String])] {
-        guard let output = await shell.attempt(["iptables-save"]), output.succeeded else { return [] }
+    static func iptablesRules(comment: String, program: String = "iptables", shell: LabShell) async -> [(String, [String])] {
+        guard let output = await shell.attempt([program + "-save"]), output.succeeded else { return [] }
         var table = "filter"
         var rules: [(String, [String])] = []
         for line in output.stdoutText.split(separator: "\n") {

@@ -14,7 +14,7 @@ public enum LatencyProtocol: String, Sendable, CaseIterable {
 /// records its percentiles; the first samples are discarded as warm-up.
 public struct LatencyRunner: Sendable {
     /// sockperf server port (TCP and UDP), away from common services.
-    public static let sockperfPort = 45202
+    public static let sockperfPort = ProbePorts.sockperf
 
     public let shell: ProbeShell
     public let options: MeasurementOptions
@@ -63,7 +63,8 @@ public struct LatencyRunner: Sendable {
         try await Task.sleep(for: .milliseconds(200))
         let log = "/tmp/crossnet-sockperf-\(tcp ? "tcp" : "udp").csv"
         let duration = Swift.max(1, options.durationSeconds)
-        let client = ["sockperf", "ping-pong", "-i", endpoints.targetAddress, "-p", port] + transport + [
+        let clientPort = String(endpoints.clientPort(Self.sockperfPort))
+        let client = ["sockperf", "ping-pong", "-i", endpoints.targetAddress, "-p", clientPort] + transport + [
             "-t", String(duration), "--mps=\(options.sockperfMessagesPerSecond)", "--full-log", log,
         ]
         let operation = ProbeShell.display(client, in: endpoints.source)
@@ -101,16 +102,17 @@ public struct LatencyRunner: Sendable {
             parameters: parameters, noisyCV: options.noisyCoefficientOfVariationPercent)
     }
 
-    /// A latency-type record from samples in seconds: value = p50 (pure; unit-tested).
+    /// A latency-type record from samples in seconds: value = p50, each percentile with its
+    /// order-statistic interval (pure; unit-tested).
     public static func record(
         samples: [Double], metric: String, protocol proto: String, endpoints: MeasurementEndpoints, testName: String,
         parameters: MeasurementRecord.Parameters, noisyCV: Double
     ) -> MeasurementRecord {
         let distribution = LatencyDistribution(seconds: samples)
-        let stats = MeasurementRecord.Stats(distribution: distribution)
+        let stats = MeasurementRecord.Stats(distribution: distribution, samples: samples)
         return MeasurementRecord(
             test: testName, driver: endpoints.driver.rawValue, metric: metric, protocol: proto,
             source: endpoints.source.host, target: endpoints.target.host, unit: "s", value: distribution.percentile(50),
-            stats: stats, parameters: parameters, flags: [])
+            stats: stats, parameters: parameters, flags: [], placement: endpoints.placement)
     }
 }

@@ -20,6 +20,8 @@ public struct MeasurementOptions: Sendable, Equatable {
     /// sockperf messages per second.
     public var sockperfMessagesPerSecond: Int
     public var pairs: PairMode
+    /// Whether a round's pairs run at once or one after another.
+    public var concurrency: MeasurementConcurrency = .rounds
     public var cpuBoundPercent: Double
     public var noisyCoefficientOfVariationPercent: Double
     /// Tool versions inside the probe image (`iperf3`, `sockperf`, `busybox`).
@@ -65,6 +67,7 @@ public struct MeasurementOptions: Sendable, Equatable {
             dnsLookups = Swift.min(dnsLookups, value)
         }
         if let value = environment["CROSSNET_MEASURE_PAIRS"].flatMap(PairMode.init(rawValue:)) { pairs = value }
+        concurrency = environment["CROSSNET_MEASURE_CONCURRENCY"].flatMap(MeasurementConcurrency.init(rawValue:)) ?? m.concurrency
     }
 
     func version(_ tool: String) -> String { toolVersions[tool] ?? "unknown" }

@@ -6,7 +6,7 @@ public struct MeasurementRecord: Codable, Sendable, Equatable {
     public var test: String
     /// Driver id (`bridge`, `user-bridge`, `compose`, `host`, `none`, `overlay`, `macvlan`).
     public var driver: String
-    /// `throughput`, `rtt`, `dns`, `loss`, `jitter`.
+    /// `throughput`, `rtt`, `dns`, `loss`, `jitter`, `pmtu`.
     public var metric: String
     /// `tcp`, `udp`, `icmp`.
     public var `protocol`: String
@@ -14,7 +14,7 @@ public struct MeasurementRecord: Codable, Sendable, Equatable {
     public var source: String
     /// Host that receives it.
     public var target: String
-    /// `bit/s`, `s`, `%`.
+    /// `bit/s`, `s`, `%`, `bytes`.
     public var unit: String
     /// The headline: median for throughput, p50 for latency.
     public var value: Double
@@ -34,15 +34,20 @@ public struct MeasurementRecord: Codable, Sendable, Equatable {
         public var max: Double?
         public var mean: Double?
         public var stddev: Double?
+        /// 95% interval of the *mean*, written by schema version 1 (read, no longer written: the
+        /// headline is a median, and ``intervals`` describes it).
         public var ci95Low: Double?
         public var ci95High: Double?
+        /// Confidence intervals by statistic (`p50` — the headline —, `p90`, `p99`, `p999`), each
+        /// with its real level; a statistic without one (too few samples) has no entry.
+        public var intervals: [String: ConfidenceInterval]?
         /// Number of samples the figure summarises (repeats for throughput, RTT samples for latency).
         public var samples: Int
 
         public init(
             p50: Double? = nil, p90: Double? = nil, p99: Double? = nil, p999: Double? = nil, min: Double? = nil,
             max: Double? = nil, mean: Double? = nil, stddev: Double? = nil, ci95Low: Double? = nil,
-            ci95High: Double? = nil, samples: Int
+            ci95High: Double? = nil, intervals: [String: ConfidenceInterval]? = nil, samples: Int
         ) {
             self.p50 = p50
             self.p90 = p90
@@ -54,7 +59,18 @@ public struct MeasurementRecord: Codable, Sendable, Equatable {
             self.stddev = stddev
             self.ci95Low = ci95Low
             self.ci95High = ci95High
+            self.intervals = intervals
             self.samples = samples
+        }
+
+        /// The interval of `statistic` (`p50` for the headline, `p99`, …): from ``intervals``, or
+        /// for a schema-1 file's headline its 95% interval when it had at least 2 samples and a
+        /// width (one repeat gave a zero-width interval that meant nothing). `nil`: no interval.
+        public func interval(_ statistic: String) -> ConfidenceInterval? {
+            if let interval = intervals?[statistic] { return interval }
+            guard statistic == "p50", intervals == nil, samples >= 2, let low = ci95Low, let high = ci95High, low < high
+            else { return nil }
+            return ConfidenceInterval(low: low, high: high, level: 0.95, method: "student-t-mean")
         }
     }
 
@@ -67,12 +83,19 @@ public struct MeasurementRecord: Codable, Sendable, Equatable {
         public var streams: Int?
         /// Target rate for UDP, bit/s.
         public var rateBitsPerSecond: Double?
+        /// MTU of the source container's interface towards the target.
         public var mtu: Int?
         public var repeats: Int?
+        /// The source host's interface the path leaves by (`eth0` across hosts, the bridge on one
+        /// host); recorded with `pmtu`.
+        public var parentInterface: String?
+        /// That interface's MTU, beside `pmtu` (e.g. 1500 under an overlay's 1450).
+        public var parentMTU: Int?
 
         public init(
             tool: String, version: String, durationSeconds: Double? = nil, streams: Int? = nil,
-            rateBitsPerSecond: Double? = nil, mtu: Int? = nil, repeats: Int? = nil
+            rateBitsPerSecond: Double? = nil, mtu: Int? = nil, repeats: Int? = nil, parentInterface: String? = nil,
+            parentMTU: Int? = nil
         ) {
             self.tool = tool
             self.version = version
@@ -81,6 +104,8 @@ public struct MeasurementRecord: Codable, Sendable, Equatable {
             self.rateBitsPerSecond = rateBitsPerSecond
             self.mtu = mtu
             self.repeats = repeats
+            self.parentInterface = parentInterface
+            self.parentMTU = parentMTU
         }
     }
 

@@ -20,7 +20,7 @@ public enum ThroughputTest: Sendable, Equatable, CustomStringConvertible {
 /// figure is the median over repeats.
 public struct ThroughputRunner: Sendable {
     /// TCP/UDP port of the iperf3 server (away from common services; also used on the host network).
-    public static let port = 45201
+    public static let port = ProbePorts.iperf3
 
     public let shell: ProbeShell
     public let options: MeasurementOptions
@@ -33,12 +33,14 @@ public struct ThroughputRunner: Sendable {
     /// Runs one iperf3 test and returns its report (`omit` seconds are left out of the figure).
     public func runOnce(_ test: ThroughputTest, between endpoints: MeasurementEndpoints, duration: Int? = nil) async throws -> IperfReport {
         let duration = duration ?? options.durationSeconds
-        let port = String(Self.port)
+        // Through a published port the client connects to the host port: iperf3 opens its data
+        // connections (and UDP flow) to the same port as its control connection, so one `-p` covers both.
+        let clientPort = String(endpoints.clientPort(Self.port))
         // A server left by an earlier failed run would hold the port: end it first.
         try await shell.check(
             endpoints.target,
-            ["sh", "-c", "pkill -x iperf3 2>/dev/null; sleep 0.1; iperf3 -s -1 -D -p \(port)"], timeout: .seconds(20))
-        var client = ["iperf3", "-c", endpoints.targetAddress, "-p", port, "-J", "-t", String(duration), "-O", "1",
+            ["sh", "-c", "pkill -x iperf3 2>/dev/null; sleep 0.1; iperf3 -s -1 -D -p \(Self.port)"], timeout: .seconds(20))
+        var client = ["iperf3", "-c", endpoints.targetAddress, "-p", clientPort, "-J", "-t", String(duration), "-O", "1",
                       "--connect-timeout", "5000"]
         switch test {
         case .tcp(let streams) where streams > 1: client += ["-P", String(streams)]
@@ -111,7 +113,7 @@ public struct ThroughputRunner: Sendable {
             MeasurementRecord(
                 test: testName, driver: endpoints.driver.rawValue, metric: metric, protocol: proto,
                 source: endpoints.source.host, target: endpoints.target.host, unit: unit, value: stats.median,
-                stats: .init(repeats: stats), parameters: parameters, flags: flags)
+                stats: .init(repeats: stats), parameters: parameters, flags: flags, placement: endpoints.placement)
         }
         var records = [record("throughput", unit: "bit/s", throughput, flags: flags)]
         if case .udp = test {
@@ -129,17 +131,27 @@ public struct ThroughputRunner: Sendable {
 }
 
 extension MeasurementRecord.Stats {
-    /// Stats of a figure summarised over repeats: median as p50, mean, spread and the 95% CI.
+    /// Stats of a figure summarised over repeats: median as p50 with its order-statistic interval
+    /// (none below 3 repeats), mean and spread.
     public init(repeats stats: SampleStatistics) {
         self.init(
             p50: stats.median, min: stats.min, max: stats.max, mean: stats.mean, stddev: stats.standardDeviation,
-            ci95Low: stats.ci95Low, ci95High: stats.ci95High, samples: stats.count)
+            intervals: stats.medianInterval.map { ["p50": $0] }, samples: stats.count)
     }
 
-    /// Stats of a latency distribution (percentiles from the HdrHistogram, exact mean and stddev).
-    public init(distribution d: LatencyDistribution) {
+    /// Stats of a latency distribution (percentiles from the HdrHistogram, exact mean and stddev),
+    /// with order-statistic intervals of each percentile from the raw `samples` when given.
+    public init(distribution d: LatencyDistribution, samples: [Double] = []) {
         self.init(
             p50: d.percentile(50), p90: d.percentile(90), p99: d.percentile(99), p999: d.percentile(99.9), min: d.min,
             max: d.max, mean: d.mean, stddev: d.standardDeviation, samples: d.count)
+        let sorted = samples.sorted()
+        var intervals: [String: ConfidenceInterval] = [:]
+        for (name, q, value) in [("p50", 0.5, p50), ("p90", 0.9, p90), ("p99", 0.99, p99), ("p999", 0.999, p999)] {
+            if let value, let interval = ConfidenceInterval.quantile(q, sorted: sorted) {
+                intervals[name] = interval.including(value)
+            }
+        }
+        self.intervals = intervals.isEmpty ? nil : intervals
     }
 }

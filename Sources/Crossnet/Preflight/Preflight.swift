@@ -74,7 +74,9 @@ public struct Preflight: Sendable {
         do {
             let version = try await engine.version()
             dockerUp = true
-            let detail = "Docker \(version.version) (API \(version.apiVersion))"
+            let negotiated = engine.negotiatedAPIVersion.map { "API \($0)" } ?? "API ?"
+            let range = engine.api.engine.map { ", Engine speaks \($0)" } ?? ""
+            let detail = "Docker \(version.version) (\(negotiated)\(range))"
             if let note = dialer.note {
                 // Works, through the fallback: a warning so that check's output says so.
                 results.append(CheckResult(
@@ -84,11 +86,20 @@ public struct Preflight: Sendable {
             } else {
                 results.append(CheckResult(host: host.name, check: "docker", status: .pass, detail: detail))
             }
+        } catch let error as EngineAPIVersionMismatch {
+            results.append(CheckResult(
+                host: host.name, check: "docker", status: .fail, detail: "\(error)",
+                hint: "Crossnet speaks Docker Engine API \(EngineAPIRange.crossnet) (Docker 20.10 to 29)"))
         } catch {
             results.append(CheckResult(
                 host: host.name, check: "docker", status: .fail, detail: "\(error)",
                 hint: Self.dockerHint(host: host)))
         }
+        if dockerUp {
+            let machine = try? await engine.info().architecture
+            results.append(Self.architectureCheck(host: host.name, machine: machine))
+        }
+        results.append(Self.dataAddressCheck(host))
         results += await kernelChecks(host: host, session: session)
         results.append(await macvlanParentCheck(host: host, session: session))
         results.append(await swarmPortsCheck(host: host, session: session, peers: peers))
@@ -195,7 +206,7 @@ public struct Preflight: Sendable {
         var checked: [String] = []
         for peer in others {
             for port in [2377, 7946] {
-                let command = "timeout 3 bash -c 'exec 3<>/dev/tcp/\(peer.address)/\(port)' 2>&1; echo \"rc=$?\""
+                let command = "timeout 3 bash -c 'exec 3<>/dev/tcp/\(peer.dataAddress)/\(port)' 2>&1; echo \"rc=$?\""
                 guard let output = try? await session.exec(command, timeout: .seconds(10)) else {
                     blocked.append("\(peer.name):\(port)/tcp (check did not run)")
                     continue

@@ -37,7 +37,7 @@ public struct CheckResult: Sendable, Codable, Equatable {
 
 /// The full result of `crossnet check`.
 public struct PreflightReport: Sendable {
-    public static let checkNames = ["ssh", "docker", "kernel", "ip_vs", "macvlan-parent", "swarm-ports", "clock", "probe-image"]
+    public static let checkNames = ["ssh", "docker", "architecture", "data-address", "kernel", "ip_vs", "macvlan-parent", "swarm-ports", "clock", "probe-image"]
     public var hosts: [String]
     public var results: [CheckResult]
 

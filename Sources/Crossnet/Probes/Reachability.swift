@@ -10,6 +10,10 @@ public enum ProbeMethod: Sendable, Equatable, CustomStringConvertible {
     case tcp(target: String, port: Int)
     /// DNS lookup of a name through the container's resolver.
     case dnsLookup(String)
+    /// An HTTP request to `target:port` answered by the probe named `name` (its page names it):
+    /// tells reaching that container from reaching another one at the same address, as when the
+    /// default bridges of two hosts share a subnet.
+    case httpAnsweredBy(target: String, port: Int, name: String)
 
     public var description: String {
         switch self {
@@ -17,6 +21,7 @@ public enum ProbeMethod: Sendable, Equatable, CustomStringConvertible {
         case .pingName(let name): "ping \(name) (by name)"
         case .tcp(let target, let port): "tcp \(target):\(port)"
         case .dnsLookup(let name): "dns \(name)"
+        case .httpAnsweredBy(let target, let port, let name): "http \(target):\(port) answered by \(name)"
         }
     }
 
@@ -29,6 +34,25 @@ public enum ProbeMethod: Sendable, Equatable, CustomStringConvertible {
             ["nc", "-w", "3", target, String(port)]
         case .dnsLookup(let name):
             ["nslookup", name]
+        case .httpAnsweredBy(let target, let port, _):
+            ["sh", "-c", "printf 'GET /index.html HTTP/1.0\\r\\n\\r\\n' | nc -w 3 \(target) \(port)"]
+        }
+    }
+
+    /// What the probe observed, from the command's exit status and output.
+    func observed(_ output: CommandOutput) -> Expectation {
+        guard output.succeeded else { return .unreachable }
+        switch self {
+        case .dnsLookup:
+            // busybox nslookup exits 0 on NXDOMAIN on some versions: require an answer section.
+            let answer = output.stdoutText.components(separatedBy: "Name:").dropFirst().joined()
+            return answer.contains("Address") ? .reachable : .unreachable
+        case .httpAnsweredBy(_, _, let name):
+            let page = ProbeCommand.page(of: name)
+            return output.stdoutText.split(whereSeparator: \.isNewline).contains { $0.trimmingCharacters(in: .whitespaces) == page }
+                ? .reachable : .unreachable
+        case .pingAddress, .pingName, .tcp:
+            return .reachable
         }
     }
 }
@@ -70,12 +94,7 @@ public struct ReachabilityProbe: Sendable {
         _ driver: DriverID, from source: ProbeEndpoint, _ method: ProbeMethod, expect expected: Expectation
     ) async throws -> ReachabilityResult {
         let output = try await context.fleet.engine(source.host).exec(source.containerID, method.command, timeout: .seconds(30))
-        var observed: Expectation = output.succeeded ? .reachable : .unreachable
-        if case .dnsLookup = method, output.succeeded {
-            // busybox nslookup exits 0 on NXDOMAIN on some versions: require an answer section.
-            let answer = output.stdoutText.components(separatedBy: "Name:").dropFirst().joined()
-            observed = answer.contains("Address") ? .reachable : .unreachable
-        }
+        let observed = method.observed(output)
         let evidence = (output.stdoutText + output.stderrText).trimmingCharacters(in: .whitespacesAndNewlines)
         return ReachabilityResult(
             driver: driver, sourceHost: source.host, sourceName: source.name, method: method, expected: expected,

@@ -11,17 +11,19 @@ public struct HTMLReportWriter: Sendable {
 
     public func render(_ document: ResultsDocument, comparison: RunComparison? = nil) -> String {
         let figures = DriverFigures.collect(document)
+        let screen = FirstScreen(document: document, comparison: comparison)
         var html = """
             <!DOCTYPE html>
             <html lang="en"><head><meta charset="utf-8">
             <meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>Crossnet run \(e(document.run.id))</title>
+            <title>Crossnet \(e(screen.verdict.headline)): run \(e(document.run.id))</title>
             <style>\(Self.css)</style></head><body>
             <header><h1>Crossnet run <code>\(e(document.run.id))</code></h1>
             """
-        let ok = document.failedCount == 0 && !(comparison?.hasRegression ?? false)
-        html += "<p class=\"verdict \(ok ? "pass" : "fail")\">\(ok ? "PASSED" : "FAILED") — \(document.passedCount) passed, \(document.failedCount) failed, \(document.skippedCount) skipped</p>"
+        html += "<p class=\"verdict \(screen.verdict.isSuccess ? "pass" : "fail")\">\(e(screen.headline))</p>"
         html += "<p class=\"meta\">Crossnet \(e(document.run.crossnetVersion)) · commit <code>\(e(String((document.run.gitCommit ?? "unknown").prefix(12))))</code> · inventory <code>\(e(String((document.run.inventoryHash ?? "unknown").prefix(12))))</code> · \(e(document.run.startedAt)) → \(e(document.run.finishedAt))</p></header>\n"
+        html += firstScreen(screen)
+        html += driverTables(document)
 
         if !document.run.hosts.isEmpty {
             html += "<section><h2>Hosts</h2><table><tr><th>host</th><th>address</th><th>kernel</th><th>Docker</th><th>CPUs</th></tr>"
@@ -37,14 +39,28 @@ public struct HTMLReportWriter: Sendable {
         }
         html += "</table></section>\n"
 
-        let tput = figures.filter { $0.throughput != nil }
+        // Charts per placement: a same-host figure and a cross-host one never share an axis.
+        let tables = [MeasurementPlacement.crossHost, .sameHost].map { ($0, DriverFigures.table(document, placement: $0)) }
         html += "<section><h2>Throughput per driver</h2>"
-        html += tput.isEmpty ? "<p class=\"none\">No throughput measured in this run.</p>" : throughputChart(tput)
+        var anyThroughput = false
+        for (placement, table) in tables {
+            let tput = table.filter { $0.throughput != nil }
+            guard !tput.isEmpty else { continue }
+            anyThroughput = true
+            html += "<h3>\(placement == .crossHost ? "Across hosts" : "On one host")</h3>" + throughputChart(tput)
+        }
+        if !anyThroughput { html += "<p class=\"none\">No throughput measured in this run.</p>" }
         html += "</section>\n"
 
-        let rtt = figures.filter { $0.rttP50 != nil }
         html += "<section><h2>Latency percentiles per driver</h2>"
-        html += rtt.isEmpty ? "<p class=\"none\">No latency measured in this run.</p>" : latencyChart(rtt)
+        var anyLatency = false
+        for (placement, table) in tables {
+            let rtt = table.filter { $0.rttP50 != nil }
+            guard !rtt.isEmpty else { continue }
+            anyLatency = true
+            html += "<h3>\(placement == .crossHost ? "Across hosts" : "On one host")</h3>" + latencyChart(rtt)
+        }
+        if !anyLatency { html += "<p class=\"none\">No latency measured in this run.</p>" }
         html += "</section>\n"
 
         html += "<section><h2>Reachability matrix</h2><p class=\"note\">Each test is a claim about the network (what should reach what, and what must stay isolated); a column is one case (a host, or a source→target pair). Expected: every claim holds. Observed: ✓ holds, ✗ broken (hover for the evidence), or skipped.</p>"
@@ -56,18 +72,19 @@ public struct HTMLReportWriter: Sendable {
         }
 
         if !document.measurements.isEmpty {
-            html += "<section><h2>All figures</h2><table><tr><th>driver</th><th>metric</th><th>path</th><th>value</th><th>95% CI</th><th>p99</th><th>n</th><th>tool</th></tr>"
+            html += "<section><h2>All figures</h2><table><tr><th>driver</th><th>metric</th><th>path</th><th>value</th><th>interval</th><th>p99</th><th>p99 interval</th><th>n</th><th>tool</th></tr>"
             for r in document.measurements {
-                html += "<tr><td>\(e(r.driver))</td><td>\(e(r.metric)) \(e(r.protocol))\(r.parameters.streams.map { " ×\($0)" } ?? "")</td><td>\(e(r.source))→\(e(r.target))</td>"
-                html += "<td class=\"num\">\(e(ReportFormat.value(r.value, unit: r.unit)))</td><td class=\"num\">\(e(ReportFormat.interval(r.stats, unit: r.unit) ?? "—"))</td>"
-                html += "<td class=\"num\">\(e(r.stats.p99.map { ReportFormat.value($0, unit: r.unit) } ?? "—"))</td><td class=\"num\">\(r.stats.samples)</td><td>\(e(r.parameters.tool)) \(e(r.parameters.version))</td></tr>"
+                html += "<tr><td>\(e(r.driver))</td><td>\(e(r.metric)) \(e(r.protocol))\(r.parameters.streams.map { " ×\($0)" } ?? "")</td><td>\(e(r.source))→\(e(r.target)) \(r.resolvedPlacement == .sameHost ? "(one host)" : "")</td>"
+                html += "<td class=\"num\">\(e(ReportFormat.flagged(ReportFormat.value(r.value, unit: r.unit), r.flags)))</td><td class=\"num\">\(e(ReportFormat.intervalOrReason(r.stats, unit: r.unit)))</td>"
+                html += "<td class=\"num\">\(e(r.stats.p99.map { ReportFormat.value($0, unit: r.unit) } ?? "—"))</td>"
+                html += "<td class=\"num\">\(e(r.stats.p99 == nil ? "—" : (r.stats.interval("p99").map { ReportFormat.interval($0, unit: r.unit) } ?? "no interval")))</td><td class=\"num\">\(r.stats.samples)</td><td>\(e(r.parameters.tool)) \(e(r.parameters.version))</td></tr>"
             }
             html += "</table></section>\n"
         }
 
         let failed = document.tests.filter { $0.status == .failed }
         if !failed.isEmpty {
-            html += "<section><h2>Failures</h2>"
+            html += "<section><h2>Failure transcripts</h2>"
             for test in failed {
                 html += "<details open><summary><b>\(e(test.suite))</b> — \(e(test.displayName))</summary><pre class=\"msg\">\(e(test.message ?? ""))</pre>"
                 if let transcript = test.transcript {
@@ -81,6 +98,58 @@ public struct HTMLReportWriter: Sendable {
         return html
     }
 
+    // MARK: First screen
+
+    private func firstScreen(_ screen: FirstScreen) -> String {
+        var html = ""
+        if !screen.regressions.isEmpty {
+            html += "<section><h2>Regressions</h2><table><tr><th>driver</th><th>metric</th><th>pair</th><th>baseline → now</th><th>change</th><th>confidence</th></tr>"
+            for r in screen.regressions {
+                html += "<tr class=\"bad\"><td>\(e(r.driver))</td><td>\(e(r.metric))</td><td>\(e(r.pair))</td><td class=\"num\">\(e(r.baseline)) → \(e(r.now))</td><td class=\"num\">\(e(r.change))</td><td>\(e(r.confidence))</td></tr>"
+            }
+            html += "</table></section>\n"
+        }
+        if !screen.newlyFailing.isEmpty {
+            html += "<p class=\"bad\">Newly failing (passed in the baseline): \(e(screen.newlyFailing.joined(separator: "; ")))</p>"
+        }
+        if !screen.missingTests.isEmpty {
+            html += "<p class=\"bad\">In the baseline, missing from this run: \(e(screen.missingTests.joined(separator: "; ")))</p>"
+        }
+        if !screen.failures.isEmpty {
+            html += "<section><h2>Failures by cause</h2>"
+            for group in screen.failures {
+                html += "<div class=\"cause\"><p><b>\(e(group.example))</b> — \(group.tests.count) case\(group.tests.count == 1 ? "" : "s"): \(e(group.cases))</p>"
+                if !group.evidence.isEmpty { html += "<pre class=\"msg\">\(e(group.evidence.joined(separator: "\n")))</pre>" }
+                html += "</div>"
+            }
+            html += "</section>\n"
+        }
+        return html
+    }
+
+    private func driverTables(_ document: ResultsDocument) -> String {
+        var html = ""
+        for placement in [MeasurementPlacement.crossHost, .sameHost] {
+            let table = DriverFigures.table(document, placement: placement)
+            guard table.contains(where: { $0.throughput != nil || $0.rttP50 != nil }) else { continue }
+            if html.isEmpty {
+                html += "<section><h2>Driver comparison</h2><p class=\"note\">Means over host pairs, fastest first; ⚠ marks figures flagged noisy or cpu-bound. Overhead is computed only within a table, pair by pair.</p>"
+            }
+            html += "<h3>\(placement == .crossHost ? "Across hosts (baseline: host network)" : "On one host (baseline: the host's loopback)")</h3>"
+            html += "<table><tr><th>driver</th><th>TCP throughput</th><th>p50 RTT</th><th>p99 RTT</th><th>throughput overhead</th><th>latency overhead</th></tr>"
+            for f in table {
+                let tput = f.throughput.map { ReportFormat.flagged(ReportFormat.value($0, unit: "bit/s"), f.throughputFlags) } ?? "—"
+                let p50 = f.rttP50.map { ReportFormat.flagged(ReportFormat.value($0, unit: "s"), f.rttFlags) } ?? "—"
+                let p99 = f.rttP99.map { ReportFormat.value($0, unit: "s") } ?? "—"
+                let tOver = f.isBaseline ? "baseline" : (f.throughputOverhead.map { String(format: "%+.1f %%", $0) } ?? "—")
+                let lOver = f.isBaseline ? "baseline" : (f.latencyOverhead.map { String(format: "%+.1f %%", $0) } ?? "—")
+                html += "<tr><td>\(e(f.driver))\(f.isBaseline && placement == .sameHost ? " (loopback)" : "")</td><td class=\"num\">\(e(tput))</td><td class=\"num\">\(e(p50))</td><td class=\"num\">\(e(p99))</td><td class=\"num\">\(tOver)</td><td class=\"num\">\(lOver)</td></tr>"
+            }
+            html += "</table>"
+        }
+        return html.isEmpty ? "" : html + "</section>\n"
+    }
+
     // MARK: Charts
 
     private func throughputChart(_ figures: [DriverFigures]) -> String {
@@ -88,7 +157,7 @@ public struct HTMLReportWriter: Sendable {
         let scale = niceCeiling(maxValue)
         let rowHeight = 34.0, left = 120.0, width = 900.0, plot = width - left - 140
         let height = Double(figures.count) * rowHeight + 50
-        var svg = svgOpen(width: width, height: height, label: "Throughput per driver with 95% confidence intervals")
+        var svg = svgOpen(width: width, height: height, label: "Throughput per driver with the mean of the pairs' median intervals")
         svg += axis(left: left, plot: plot, top: 10, bottom: height - 30, scale: scale, unit: "bit/s")
         for (index, f) in figures.enumerated() {
             let y = 14 + Double(index) * rowHeight
@@ -144,7 +213,7 @@ public struct HTMLReportWriter: Sendable {
         if comparison.hasRegression {
             html += "<p class=\"verdict fail\">\(comparison.regressions.count) figure regression(s), \(comparison.newlyFailing.count) newly failing test(s)</p>"
         } else {
-            html += "<p class=\"verdict pass\">No regression (tolerance \(String(format: "%.0f", comparison.tolerance.defaultPercent)) %, CIs considered)</p>"
+            html += "<p class=\"verdict pass\">No regression (tolerance \(String(format: "%.0f", comparison.tolerance.defaultPercent)) % or the metric's noise floor, intervals considered)</p>"
         }
         if !rows.isEmpty {
             let clipped = rows.map { max(-100, min(100, $0.changePercent!.isFinite ? $0.changePercent! : 100)) }
@@ -247,6 +316,7 @@ public struct HTMLReportWriter: Sendable {
         svg{display:block;margin:8px 0}svg .lbl{font-size:13px;fill:#111827}svg .val{font-size:12px;fill:#374151}svg .small{font-size:11px;fill:#4b5563}
         svg .grid{stroke:#e5e7eb;stroke-width:1}svg .axis{stroke:#6b7280;stroke-width:1}svg .whisker{stroke:#111827;stroke-width:1.6}
         pre{background:#f9fafb;border:1px solid #e5e7eb;padding:8px;overflow:auto;max-height:320px;font-size:12px}pre.msg{background:#fef2f2}
+        .cause{margin:8px 0}
         footer{margin-top:32px;color:#9ca3af;font-size:12px}
         """
 }

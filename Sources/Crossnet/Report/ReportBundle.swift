@@ -6,7 +6,12 @@ public struct ReportBundle: Sendable {
     public var document: ResultsDocument
     public var comparison: RunComparison?
 
-    public init(document: ResultsDocument, comparison: RunComparison? = nil) {
+    /// Sets the document's ``ResultsDocument/verdict`` from its tests, the comparison and
+    /// `interrupted` (a document already marked interrupted stays so).
+    public init(document: ResultsDocument, comparison: RunComparison? = nil, interrupted: Bool = false) {
+        var document = document
+        document.verdict = RunVerdict.evaluate(
+            document, comparison: comparison, interrupted: interrupted || document.verdict == .interrupted)
         self.document = document
         self.comparison = comparison
     }
@@ -14,16 +19,19 @@ public struct ReportBundle: Sendable {
     /// File names this bundle writes.
     public static let files = ["junit.xml", "results.json", "summary.md", "report.html", "metrics.prom"]
 
-    /// Builds a document from an event stream plus run facts.
+    /// Builds a document from an event stream plus run facts. A stream that recorded tests but no
+    /// `runEnded` event was cut short: the document is marked ``RunVerdict/interrupted``.
     public static func document(
         stream: EventStreamReader.Result, runID: String, startedAt: Date, finishedAt: Date,
-        gitCommit: String?, inventoryHash: String?, hosts: [ResultsDocument.Host]
+        gitCommit: String?, inventoryHash: String?, hosts: [ResultsDocument.Host], recorder: RunRecorder? = nil
     ) -> ResultsDocument {
         ResultsDocument(
             run: .init(
                 id: runID, startedAt: ReportOrdering.timestamp(startedAt), finishedAt: ReportOrdering.timestamp(finishedAt),
                 gitCommit: gitCommit, inventoryHash: inventoryHash, hosts: hosts),
-            tests: stream.tests, measurements: stream.measurements)
+            tests: stream.tests, measurements: stream.measurements + (recorder?.measurements ?? []),
+            claims: recorder.map(\.claimResults),
+            verdict: stream.finishedAt == nil && !stream.tests.isEmpty ? .interrupted : nil)
     }
 
     /// Writes every report into `folder` (created if needed) and returns the paths written.
@@ -35,14 +43,11 @@ public struct ReportBundle: Sendable {
             ("results.json", try document.encoded()),
             ("summary.md", Data(SummaryWriter().render(document, comparison: comparison).utf8)),
             ("report.html", Data(HTMLReportWriter().render(document, comparison: comparison).utf8)),
-            ("metrics.prom", Data(PrometheusWriter().render(document).utf8)),
+            ("metrics.prom", Data(PrometheusWriter().render(document, comparison: comparison).utf8)),
         ]
         if let transcript {
-            var text = transcript
-            for test in document.tests where test.transcript != nil {
-                text += "\n===== \(test.suite) — \(test.displayName) [\(test.status.rawValue)] =====\n" + test.transcript!
-            }
-            contents.append(("transcript.log", Data(text.utf8)))
+            // Every remote step of the run in order, each attributed to its driver and phase.
+            contents.append(("transcript.log", Data(transcript.utf8)))
         }
         var written: [String] = []
         for (name, data) in contents {
@@ -55,12 +60,19 @@ public struct ReportBundle: Sendable {
         return written
     }
 
-    /// Points `reportsDirectory/latest` (a relative symlink) at `runFolderName`.
+    /// Points `reportsDirectory/latest` (a relative symlink) at `runFolderName`, atomically: the new
+    /// link is made under a temporary name and renamed over `latest` (rename(2) replaces it in one
+    /// step), so a reader, or a run finishing at the same moment, never finds `latest` missing.
     public static func pointLatest(in reportsDirectory: String, to runFolderName: String) throws {
         let link = (reportsDirectory as NSString).appendingPathComponent("latest")
-        if (try? FileManager.default.destinationOfSymbolicLink(atPath: link)) != nil || FileManager.default.fileExists(atPath: link) {
-            try FileManager.default.removeItem(atPath: link)
+        let temporary = (reportsDirectory as NSString).appendingPathComponent(".latest-\(getpid())-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createSymbolicLink(atPath: temporary, withDestinationPath: runFolderName)
+        guard rename(temporary, link) == 0 else {
+            let reason = String(cString: strerror(errno))
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw OperationError(
+                host: "local", operation: "rename \(temporary) \(link)", reason: reason,
+                hint: "`latest` must be a symlink or absent (rename cannot replace a folder)")
         }
-        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: runFolderName)
     }
 }

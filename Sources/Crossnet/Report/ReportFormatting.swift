@@ -18,10 +18,29 @@ public enum ReportFormat {
         }
     }
 
-    /// `[1.10, 1.30] Gbit/s`-style interval, or `nil` without a CI.
+    /// `[1.10 Gbit/s … 1.30 Gbit/s]` for the headline's interval (with its level when below 95%:
+    /// `… 75%`), or `nil` without one.
     public static func interval(_ stats: MeasurementRecord.Stats, unit: String) -> String? {
-        guard let low = stats.ci95Low, let high = stats.ci95High else { return nil }
-        return "[\(value(low, unit: unit)) … \(value(high, unit: unit))]"
+        stats.interval("p50").map { interval($0, unit: unit) }
+    }
+
+    /// `[a … b]`, followed by the level when it is below 95%.
+    public static func interval(_ ci: ConfidenceInterval, unit: String) -> String {
+        let text = "[\(value(ci.low, unit: unit)) … \(value(ci.high, unit: unit))]"
+        return ci.level < ConfidenceInterval.targetLevel - 1e-9 ? text + " " + level(ci.level) : text
+    }
+
+    /// A confidence level as whole percent, rounded down (never claims more than it has): `93%`.
+    public static func level(_ level: Double) -> String { "\(Int((level * 100 + 1e-9).rounded(.down)))%" }
+
+    /// The headline's interval, or why there is none (`no interval (n=1)`).
+    public static func intervalOrReason(_ stats: MeasurementRecord.Stats, unit: String) -> String {
+        interval(stats, unit: unit) ?? "no interval (n=\(stats.samples))"
+    }
+
+    /// `text` followed by the flags that qualify it: `11.80 Gbit/s ⚠ noisy`.
+    public static func flagged(_ text: String, _ flags: [String]) -> String {
+        flags.isEmpty ? text : text + " ⚠ " + flags.joined(separator: ", ")
     }
 
     /// `+12.5 %`.
@@ -35,7 +54,7 @@ public enum ReportFormat {
         var text = "\(record.driver) \(record.metric) \(record.protocol) \(record.source)→\(record.target)"
         if let streams = record.parameters.streams { text += " streams=\(streams)" }
         text += ": \(value(record.value, unit: record.unit))"
-        if let ci = interval(record.stats, unit: record.unit) { text += " CI95 \(ci)" }
+        text += " CI " + intervalOrReason(record.stats, unit: record.unit)
         let percentiles = [("p90", record.stats.p90), ("p99", record.stats.p99), ("p99.9", record.stats.p999)]
             .compactMap { name, v in v.map { "\(name) \(value($0, unit: record.unit))" } }
         if !percentiles.isEmpty { text += " (" + percentiles.joined(separator: ", ") + ")" }

@@ -3,21 +3,36 @@ import Foundation
 /// `results.json`: everything one run found, in a stable, versioned, machine-readable form.
 ///
 /// The JSON Schema is committed at `Reports/schema/results.schema.json`; `schemaVersion` changes
-/// whenever a field changes meaning or disappears.
+/// whenever a field changes meaning or disappears. Version 2 added `verdict` and per-statistic
+/// `stats.intervals`, and stopped writing `stats.ci95Low`/`ci95High` (an interval of the mean
+/// beside a median headline); files of version 1 are still read.
 public struct ResultsDocument: Codable, Sendable, Equatable {
-    /// The schema version this build writes and reads.
-    public static let currentSchemaVersion = 1
+    /// The schema version this build writes.
+    public static let currentSchemaVersion = 2
+    /// The schema versions this build reads.
+    public static let readableSchemaVersions = 1...2
 
     public var schemaVersion: Int
+    /// The night's answer: passed, failed, regressed, interrupted or nothing-ran. `nil` in files
+    /// of schema version 1; ``ReportBundle`` sets it.
+    public var verdict: RunVerdict?
     public var run: Run
     public var tests: [Test]
     public var measurements: [MeasurementRecord]
+    /// Typed claim results (source, target, expected, observed, evidence) as the suites recorded
+    /// them; `nil` in files written before claims were data.
+    public var claims: [ClaimResult]?
 
-    public init(run: Run, tests: [Test], measurements: [MeasurementRecord], schemaVersion: Int = Self.currentSchemaVersion) {
+    public init(
+        run: Run, tests: [Test], measurements: [MeasurementRecord], claims: [ClaimResult]? = nil, verdict: RunVerdict? = nil,
+        schemaVersion: Int = Self.currentSchemaVersion
+    ) {
         self.schemaVersion = schemaVersion
+        self.verdict = verdict
         self.run = run
         self.tests = tests
         self.measurements = measurements
+        self.claims = claims
     }
 
     /// The run: when, what, where.
@@ -51,17 +66,35 @@ public struct ResultsDocument: Codable, Sendable, Equatable {
     /// Facts about one host, as its Docker Engine reports them.
     public struct Host: Codable, Sendable, Equatable {
         public var name: String
+        /// The address SSH connects to.
         public var address: String
+        /// The IP other hosts and containers use (swarm advertise, claims, measurements).
+        public var dataAddress: String?
+        /// The DNS name ``dataAddress`` was resolved from (once, at load time), if any.
+        public var dataAddressName: String?
+        /// CPU architecture as the Engine reports it (`x86_64`, `aarch64`).
+        public var architecture: String?
         public var kernel: String?
         public var dockerVersion: String?
         public var cpus: Int?
+        /// The Engine API version Crossnet negotiated with the host, e.g. `1.41` (Docker 20.10)
+        /// or `1.52` (Docker 29).
+        public var apiVersion: String?
 
-        public init(name: String, address: String, kernel: String? = nil, dockerVersion: String? = nil, cpus: Int? = nil) {
+        public init(
+            name: String, address: String, dataAddress: String? = nil, dataAddressName: String? = nil,
+            architecture: String? = nil, kernel: String? = nil, dockerVersion: String? = nil, cpus: Int? = nil,
+            apiVersion: String? = nil
+        ) {
             self.name = name
             self.address = address
+            self.dataAddress = dataAddress
+            self.dataAddressName = dataAddressName
+            self.architecture = architecture
             self.kernel = kernel
             self.dockerVersion = dockerVersion
             self.cpus = cpus
+            self.apiVersion = apiVersion
         }
     }
 
@@ -141,10 +174,10 @@ public struct ResultsDocument: Codable, Sendable, Equatable {
         } catch {
             throw InputError(file: file, "malformed JSON: \(describe(error))")
         }
-        guard version.schemaVersion == currentSchemaVersion else {
+        guard let schemaVersion = version.schemaVersion, readableSchemaVersions.contains(schemaVersion) else {
             throw InputError(
                 file: file,
-                "schemaVersion \(version.schemaVersion.map(String.init) ?? "missing") is not supported (this crossnet reads \(currentSchemaVersion))")
+                "schemaVersion \(version.schemaVersion.map(String.init) ?? "missing") is not supported (this crossnet reads \(readableSchemaVersions.lowerBound)–\(readableSchemaVersions.upperBound))")
         }
         do {
             return try JSONDecoder().decode(ResultsDocument.self, from: data)

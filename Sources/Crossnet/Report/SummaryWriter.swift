@@ -1,27 +1,102 @@
 import Foundation
 
 /// `summary.md`: a Markdown summary for a CI step summary (GitHub `$GITHUB_STEP_SUMMARY` and the
-/// like): pass/fail per driver, a driver comparison table, failures, and regressions against a
-/// baseline when one was given.
+/// like). It opens with the first screen (verdict, regressions, failures by cause with evidence),
+/// then the driver comparison (across hosts, on one host), then everything else.
 public struct SummaryWriter: Sendable {
     public init() {}
 
     public func render(_ document: ResultsDocument, comparison: RunComparison? = nil) -> String {
-        var md = "# Crossnet run `\(document.run.id)`\n\n"
-        let verdict = document.failedCount == 0 && !(comparison?.hasRegression ?? false) ? "✅ passed" : "❌ failed"
-        md += "**\(verdict)** — \(document.passedCount) passed, \(document.failedCount) failed, \(document.skippedCount) skipped"
-        md += " · Crossnet \(document.run.crossnetVersion)"
-        if let commit = document.run.gitCommit { md += " · commit `\(commit.prefix(12))`" }
-        md += " · \(document.run.startedAt) → \(document.run.finishedAt)\n\n"
-        if !document.run.hosts.isEmpty {
-            md += "Hosts: " + document.run.hosts.map { host in
-                "\(host.name) (\(host.address), kernel \(host.kernel ?? "?"), Docker \(host.dockerVersion ?? "?"), \(host.cpus.map(String.init) ?? "?") CPUs)"
-            }.joined(separator: "; ") + "\n\n"
-        }
+        let screen = FirstScreen(document: document, comparison: comparison)
+        var md = "# Crossnet: \(screen.verdict.headline)\n\n"
+        md += "**\(cell(screen.headline))** · run `\(document.run.id)`\n"
+        md += regressions(screen)
+        md += failures(screen)
+        md += driverComparison(document)
+        md += everythingElse(document, comparison: comparison)
+        return md
+    }
 
-        let figures = DriverFigures.collect(document)
-        md += "## Tests per driver\n\n| driver | passed | failed | skipped | result |\n|---|---:|---:|---:|---|\n"
-        for f in figures {
+    private func regressions(_ screen: FirstScreen) -> String {
+        guard !screen.regressions.isEmpty || !screen.newlyFailing.isEmpty || !screen.missingTests.isEmpty else { return "" }
+        var md = ""
+        if !screen.regressions.isEmpty {
+            md += "\n## Regressions\n\n| driver | metric | pair | baseline → now | change | confidence |\n|---|---|---|---|---:|---|\n"
+            for r in screen.regressions {
+                md += "| \(cell(r.driver)) | \(cell(r.metric)) | \(cell(r.pair)) | \(r.baseline) → \(r.now) | \(r.change) | \(r.confidence) |\n"
+            }
+        }
+        if !screen.newlyFailing.isEmpty {
+            md += "\nNewly failing (passed in the baseline): " + screen.newlyFailing.map { "**\(cell($0))**" }.joined(separator: ", ") + "\n"
+        }
+        if !screen.missingTests.isEmpty {
+            md += "\n⚠ In the baseline, missing from this run: " + screen.missingTests.map(cell).joined(separator: "; ") + "\n"
+        }
+        return md
+    }
+
+    private func failures(_ screen: FirstScreen) -> String {
+        guard !screen.failures.isEmpty else { return "" }
+        var md = "\n## Failures by cause\n"
+        for group in screen.failures {
+            let suites = orderedUnique(group.tests.map(\.suite)).joined(separator: ", ")
+            md += "\n- **\(cell(group.example))** — \(group.tests.count) case\(group.tests.count == 1 ? "" : "s") (\(cell(suites)): \(cell(group.cases)))\n"
+            if !group.evidence.isEmpty {
+                md += "  ```\n" + group.evidence.map { "  " + $0.replacingOccurrences(of: "```", with: "'''") }.joined(separator: "\n") + "\n  ```\n"
+            }
+        }
+        return md
+    }
+
+    private func driverComparison(_ document: ResultsDocument) -> String {
+        var md = ""
+        for placement in [MeasurementPlacement.crossHost, .sameHost] {
+            let table = DriverFigures.table(document, placement: placement)
+            guard table.contains(where: { $0.throughput != nil || $0.rttP50 != nil }) else { continue }
+            if md.isEmpty {
+                md += "\n## Driver comparison\n\nMeans over host pairs, fastest first; headline intervals in brackets (level shown below 95%); "
+                    + "⚠ marks figures flagged `noisy` (repeats disagree) or `cpu-bound` (a CPU, not the network, was the limit). "
+                    + "Overhead is against the table's baseline, pair by pair.\n"
+            }
+            md += placement == .crossHost
+                ? "\n### Across hosts (baseline: host network)\n\n"
+                : "\n### On one host (baseline: the host's loopback)\n\n"
+            md += "| driver | TCP throughput | p50 RTT | p99 RTT | throughput overhead | latency overhead |\n|---|---:|---:|---:|---:|---:|\n"
+            for f in table {
+                md += "| \(f.driver)\(f.isBaseline ? (placement == .sameHost ? " (loopback)" : "") : "") | \(throughput(f)) | \(rtt(f)) "
+                md += "| \(f.rttP99.map { ReportFormat.value($0, unit: "s") } ?? "—") "
+                md += "| \(f.isBaseline ? "baseline" : (f.throughputOverhead.map { String(format: "%+.1f %%", $0) } ?? "—")) "
+                md += "| \(f.isBaseline ? "baseline" : (f.latencyOverhead.map { String(format: "%+.1f %%", $0) } ?? "—")) |\n"
+            }
+        }
+        return md
+    }
+
+    private func throughput(_ f: DriverFigures) -> String {
+        guard let value = f.throughput else { return "—" }
+        var text = ReportFormat.value(value, unit: "bit/s")
+        if let ci = f.throughputCI { text += " [\(ReportFormat.value(ci.lowerBound, unit: "bit/s")) … \(ReportFormat.value(ci.upperBound, unit: "bit/s"))]" }
+        return ReportFormat.flagged(text, f.throughputFlags)
+    }
+
+    private func rtt(_ f: DriverFigures) -> String {
+        guard let value = f.rttP50 else { return "—" }
+        var text = ReportFormat.value(value, unit: "s")
+        if let ci = f.rttCI { text += " [\(ReportFormat.value(ci.lowerBound, unit: "s")) … \(ReportFormat.value(ci.upperBound, unit: "s"))]" }
+        return ReportFormat.flagged(text, f.rttFlags)
+    }
+
+    private func everythingElse(_ document: ResultsDocument, comparison: RunComparison?) -> String {
+        var md = "\n## Run\n\nCrossnet \(document.run.crossnetVersion)"
+        if let commit = document.run.gitCommit { md += " · commit `\(commit.prefix(12))`" }
+        md += " · \(document.run.startedAt) → \(document.run.finishedAt)\n"
+        if !document.run.hosts.isEmpty {
+            md += "\nHosts: " + document.run.hosts.map { host in
+                "\(host.name) (\(host.address), kernel \(host.kernel ?? "?"), Docker \(host.dockerVersion ?? "?"), \(host.cpus.map(String.init) ?? "?") CPUs)"
+            }.joined(separator: "; ") + "\n"
+        }
+        md += "\n## Tests per driver\n\n| driver | passed | failed | skipped | result |\n|---|---:|---:|---:|---|\n"
+        for f in DriverFigures.collect(document) {
             let result = f.failed > 0 ? "❌" : (f.passed > 0 ? "✅" : "⏭️")
             md += "| \(f.driver) | \(f.passed) | \(f.failed) | \(f.skipped) | \(result) |\n"
         }
@@ -29,49 +104,21 @@ public struct SummaryWriter: Sendable {
         if !others.isEmpty {
             md += "| (no driver) | \(others.filter { $0.status == .passed }.count) | \(others.filter { $0.status == .failed }.count) | \(others.filter { $0.status == .skipped }.count) | \(others.contains { $0.status == .failed } ? "❌" : "✅") |\n"
         }
-
-        let measured = figures.filter { $0.throughput != nil || $0.rttP50 != nil }
-        if !measured.isEmpty {
-            let host = figures.first { $0.driver == DriverID.host.rawValue }
-            md += "\n## Driver comparison\n\nMeans over host pairs; 95% confidence intervals in brackets; overhead relative to the host network. "
-                + "bridge, user-bridge and compose are measured between two containers on one host, so their overhead "
-                + "compares same-host container traffic with host-network traffic between hosts (negative: faster).\n\n"
-            md += "| driver | TCP throughput | p50 RTT | p99 RTT | throughput overhead | latency overhead |\n|---|---:|---:|---:|---:|---:|\n"
-            for f in measured {
-                let tput = f.throughput.map { ReportFormat.value($0, unit: "bit/s") + (f.throughputCI.map { " [\(ReportFormat.value($0.lowerBound, unit: "bit/s")) … \(ReportFormat.value($0.upperBound, unit: "bit/s"))]" } ?? "") } ?? "—"
-                let p50 = f.rttP50.map { ReportFormat.value($0, unit: "s") + (f.rttCI.map { " [\(ReportFormat.value($0.lowerBound, unit: "s")) … \(ReportFormat.value($0.upperBound, unit: "s"))]" } ?? "") } ?? "—"
-                let p99 = f.rttP99.map { ReportFormat.value($0, unit: "s") } ?? "—"
-                let overhead = f.driver == DriverID.host.rawValue ? "baseline" : (f.throughputOverhead(host: host).map { String(format: "%.1f %%", $0) } ?? "—")
-                let latency = f.driver == DriverID.host.rawValue ? "baseline" : (f.latencyOverhead(host: host).map { String(format: "%+.1f %%", $0) } ?? "—")
-                md += "| \(f.driver) | \(tput) | \(p50) | \(p99) | \(overhead) | \(latency) |\n"
-            }
-        }
-
-        let failed = document.tests.filter { $0.status == .failed }
-        if !failed.isEmpty {
-            md += "\n## Failures\n\n"
-            for test in failed {
-                let message = (test.message ?? "").split(separator: "\n").first.map(String.init) ?? ""
-                md += "- **\(cell(test.suite))** — \(cell(test.displayName)): \(cell(message))\n"
-            }
-        }
-
         if let comparison {
             md += "\n## Against the baseline\n\n"
-            if !comparison.hasRegression {
-                md += "No regression (\(comparison.rows.count) figures compared, tolerance \(String(format: "%.0f", comparison.tolerance.defaultPercent)) %).\n"
-            } else {
-                md += "| figure | stat | base | new | change | CIs overlap |\n|---|---|---:|---:|---:|---|\n"
-                for row in comparison.regressions {
-                    md += "| \(row.key.label) | \(row.statistic) | \(row.base.map { ReportFormat.value($0, unit: row.unit) } ?? "—") | \(row.new.map { ReportFormat.value($0, unit: row.unit) } ?? "—") | \(row.changePercent.map(ReportFormat.percent) ?? "—") | \(row.intervalsOverlap.map { $0 ? "yes" : "no" } ?? "n/a") |\n"
-                }
-                for change in comparison.newlyFailing {
-                    md += "\n- newly failing: **\(cell(change.name))** (passed in the baseline)"
-                }
-                md += "\n"
-            }
+            let counted = Dictionary(grouping: comparison.rows, by: \.verdict).mapValues(\.count)
+            md += "\(comparison.rows.count) figures compared: "
+            md += [RunComparison.Verdict.regression, .improvement, .isolated, .unchanged, .withinNoise, .uncertain, .added, .removed]
+                .compactMap { verdict in counted[verdict].map { "\($0) \(verdict.rawValue)" } }.joined(separator: ", ")
+            md += ". A regression needs a change beyond the tolerance (\(String(format: "%.0f", comparison.tolerance.defaultPercent)) % or the metric's noise floor) "
+                + "and non-overlapping intervals, and the driver's median over its pairs must move too (else `isolated`); a figure without an interval is `uncertain`, never a regression.\n"
         }
         return md
+    }
+
+    private func orderedUnique(_ values: [String]) -> [String] {
+        var seen: Set<String> = []
+        return values.filter { seen.insert($0).inserted }
     }
 
     private func cell(_ text: String) -> String {

@@ -42,7 +42,7 @@ public struct InputError: CrossnetError, Equatable {
             }
             location += ": "
         }
-        return location + message
+        return Redaction.text(location + message)
     }
 }
 
@@ -67,6 +67,6 @@ public struct OperationError: CrossnetError {
     public var description: String {
         var text = "\(host): \(operation) failed: \(reason)"
         if let hint { text += " — \(hint)" }
-        return text
+        return Redaction.text(text)
     }
 }

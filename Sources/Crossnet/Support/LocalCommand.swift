@@ -68,9 +68,7 @@ public enum LocalCommand {
         posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
         posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
 
-        var env = ProcessInfo.processInfo.environment
-        for (key, value) in environment { env[key] = value }
-        let envStrings = env.map { "\($0.key)=\($0.value)" }
+        let envStrings = childEnvironment(adding: environment)
         var attributes = cleanSignalAttributes()
         defer { posix_spawnattr_destroy(&attributes) }
         var pid: pid_t = 0
@@ -162,9 +160,7 @@ extension LocalCommand {
     /// - Returns: its exit status, 128 + signal when a signal ended it.
     public static func runAttached(_ arguments: [String], environment: [String: String] = [:]) async throws -> Int32 {
         precondition(!arguments.isEmpty, "LocalCommand needs a program name")
-        var env = ProcessInfo.processInfo.environment
-        for (key, value) in environment { env[key] = value }
-        let envStrings = env.map { "\($0.key)=\($0.value)" }
+        let envStrings = childEnvironment(adding: environment)
         var attributes = cleanSignalAttributes()
         defer { posix_spawnattr_destroy(&attributes) }
         var pid: pid_t = 0
@@ -204,6 +200,20 @@ func cleanSignalAttributes() -> posix_spawnattr_t {
     posix_spawnattr_setsigdefault(&attributes, &allSignals)
     posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
     return attributes
+}
+
+/// Variables this process holds that no child may inherit: the SSH key passphrase is for
+/// Crossnet's own libssh sessions, not for `swift test`, `docker`, or a lab's sshd and dockerd.
+public let secretEnvironmentVariables: Set<String> = ["CROSSNET_SSH_PASSPHRASE"]
+
+/// The environment a child starts with, as `KEY=value` strings: this process's environment
+/// without ``secretEnvironmentVariables``, plus `extra` (which wins over inherited values).
+func childEnvironment(
+    adding extra: [String: String], inherited: [String: String] = ProcessInfo.processInfo.environment
+) -> [String] {
+    var env = inherited.filter { !secretEnvironmentVariables.contains($0.key) }
+    for (key, value) in extra { env[key] = value }
+    return env.map { "\($0.key)=\($0.value)" }
 }
 
 /// Calls `body` with a NULL-terminated C array of C strings.

@@ -52,9 +52,7 @@ public enum StreamingCommand {
         posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
         posix_spawn_file_actions_adddup2(&actions, fds[1], 2)
 
-        var env = ProcessInfo.processInfo.environment
-        for (key, value) in environment { env[key] = value }
-        let envStrings = env.map { "\($0.key)=\($0.value)" }
+        let envStrings = childEnvironment(adding: environment)
         var attributes = cleanSignalAttributes()
         defer { posix_spawnattr_destroy(&attributes) }
         var pid: pid_t = 0

@@ -10,20 +10,31 @@ public struct TranscriptEntry: Sendable, Codable, Equatable {
     public var durationSeconds: Double
     /// `ok`, `exit N`, or the error message.
     public var result: String
+    /// What the step belonged to, e.g. `overlay deploy`, `overlay teardown`, `bridge` (from
+    /// ``TranscriptScope/current`` when it was recorded).
+    public var scope: String?
 
-    public init(timestamp: Date, host: String, command: String, durationSeconds: Double, result: String) {
+    public init(timestamp: Date, host: String, command: String, durationSeconds: Double, result: String, scope: String? = TranscriptScope.current) {
         self.timestamp = timestamp
         self.host = host
         self.command = command
         self.durationSeconds = durationSeconds
         self.result = result
+        self.scope = scope
     }
 
-    /// One line: `2026-11-26T08:00:00Z h1 0.012s ok  docker version`.
+    /// One line: `2026-11-26T08:00:00Z h1 [overlay deploy] 0.012s ok  docker network create …`.
     public var line: String {
         let time = ISO8601DateFormatter().string(from: timestamp)
-        return "\(time) \(host) \(String(format: "%.3f", durationSeconds))s \(result)  \(command)"
+        let scope = scope.map { " [\($0)]" } ?? ""
+        return "\(time) \(host)\(scope) \(String(format: "%.3f", durationSeconds))s \(result)  \(command)"
     }
+}
+
+/// What the remote steps recorded in the current task belong to (a driver and a phase), so the
+/// transcript attributes deployment, test and teardown steps to their driver.
+public enum TranscriptScope {
+    @TaskLocal public static var current: String?
 }
 
 /// Records every remote step of a run (thread-safe). Suites attach the entries of each test to it.
@@ -33,8 +44,12 @@ public final class Transcript: @unchecked Sendable {
 
     public init() {}
 
-    /// Appends an entry.
+    /// Appends an entry, with any URL credentials or swarm join token in it masked
+    /// (``Redaction``): a transcript is an artifact.
     public func record(_ entry: TranscriptEntry) {
+        var entry = entry
+        entry.command = Redaction.text(entry.command)
+        entry.result = Redaction.text(entry.result)
         lock.lock()
         entries.append(entry)
         lock.unlock()

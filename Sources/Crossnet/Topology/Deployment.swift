@@ -7,13 +7,30 @@ public struct Deployment: Sendable {
     public var networkName: String
     /// Facts worth reporting, e.g. why the overlay service uses `dnsrr`.
     public var notes: [String]
+    /// The swarm service Crossnet created (overlay only): its run-scoped name, e.g. `cn-3fa2-web`.
+    public var serviceName: String?
+    /// The name containers on ``networkName`` reach the service by: a network alias (`web`) that
+    /// only this run's network knows, so a user's own service `web` elsewhere does not collide.
+    public var serviceAlias: String?
+    /// Swarm nodes outside the inventory (`hostname (node ID)`): never touched, no task placed there.
+    public var foreignNodes: [String]
 
-    public init(driver: DriverID, endpoints: [ProbeEndpoint], networkName: String, notes: [String] = []) {
+    public init(
+        driver: DriverID, endpoints: [ProbeEndpoint], networkName: String, notes: [String] = [],
+        serviceName: String? = nil, serviceAlias: String? = nil, foreignNodes: [String] = []
+    ) {
         self.driver = driver
         self.endpoints = endpoints
         self.networkName = networkName
         self.notes = notes
+        self.serviceName = serviceName
+        self.serviceAlias = serviceAlias
+        self.foreignNodes = foreignNodes
     }
+
+    /// The DNS name that resolves to one address per service task (`tasks.web`): Docker registers
+    /// `tasks.<alias>` for every alias, next to `tasks.<service name>`.
+    public var tasksName: String? { serviceAlias.map { "tasks.\($0)" } }
 
     /// The probes on `host`.
     public func endpoints(on host: String) -> [ProbeEndpoint] { endpoints.filter { $0.host == host } }

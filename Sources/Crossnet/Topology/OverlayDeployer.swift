@@ -1,12 +1,19 @@
 import Foundation
 
 /// The overlay topology: an attachable overlay across every host of the swarm, a global service
-/// `web` with a task on every node, and an attachable probe container on every host.
+/// with a task on every inventory node, and an attachable probe container on every host.
+///
+/// In a shared swarm the service and network names are the run's own (`cn-3fa2-web`,
+/// `cn-3fa2-ovl`); containers reach the service as `web`, a network alias only the run's network
+/// knows. Nodes outside the inventory are kept out by placement constraints and never touched.
 struct OverlayDeployer: Sendable {
     let context: RunContext
 
-    /// The service name the suites ping across hosts.
-    static let serviceName = "web"
+    /// The name the suites reach the service by: a network alias on the run's overlay network.
+    static let serviceAlias = "web"
+
+    /// The run-scoped service name, e.g. `cn-3fa2-web`.
+    var serviceName: String { OverlayNaming(runID: context.runID).serviceName }
 
     func deploy(hosts: [String]) async throws -> Deployment {
         let fleet = context.fleet
@@ -21,13 +28,23 @@ struct OverlayDeployer: Sendable {
             }
         }
 
-        if let existing = try await manager.allServices().first(where: { $0.spec.name == Self.serviceName }) {
+        if let existing = try await manager.allServices().first(where: { $0.spec.name == serviceName }) {
             throw OperationError(
-                host: swarm.managerHost, operation: "docker service create --name web",
-                reason: "a service named web (\(existing.id.prefix(12))) already exists in this swarm",
-                hint: "Crossnet never touches a service it did not create: remove it, or run `crossnet clean` if an earlier run left it")
+                host: swarm.managerHost, operation: "docker service create --name \(serviceName)",
+                reason: "a service named \(serviceName) (\(existing.id.prefix(12))) already exists in this swarm",
+                hint: "Crossnet never touches a service it did not create: run `crossnet clean --run \(context.runID)` if an earlier run with this id left it")
         }
-        let network = context.name("ovl")
+        let foreign = try await foreignNodes(manager: manager, swarm: swarm)
+        if !foreign.isEmpty {
+            let note = "swarm nodes outside the inventory, left untouched and kept free of Crossnet's tasks: "
+                + foreign.map(\.label).joined(separator: ", ")
+            notes.append(note)
+            // In the transcript (transcript.log) too, where a reader of the run's artifacts sees it.
+            fleet.transcript.record(TranscriptEntry(
+                timestamp: Date(), host: swarm.managerHost, command: "# " + note, durationSeconds: 0, result: "note"))
+            context.logger.info("foreign swarm nodes excluded", metadata: ["run": "\(context.runID)", "nodes": "\(foreign.map(\.label))"])
+        }
+        let network = OverlayNaming(runID: context.runID).networkName
         let networkID = try await manager.createNetwork(NetworkSpec(
             name: network, driver: "overlay", labels: context.labels(), attachable: true,
             subnet: fleet.inventory.network.overlaySubnet))
@@ -38,9 +55,10 @@ struct OverlayDeployer: Sendable {
             notes.append("endpoint mode dnsrr: not every node has ip_vs (IPVS), so service VIPs would not answer")
         }
         let serviceID = try await manager.createService(ServiceSpec(
-            name: Self.serviceName, image: context.probeImage, command: ProbeCommand.serve(port: ProbeCommand.httpPort),
+            name: serviceName, image: context.probeImage, command: ProbeCommand.serve(port: ProbeCommand.httpPort),
             labels: context.labels(["crossnet.driver": DriverID.overlay.rawValue]), network: network,
-            endpointMode: endpointMode, global: true))
+            aliases: [Self.serviceAlias], endpointMode: endpointMode, global: true,
+            constraints: Self.placement(excluding: foreign.map(\.id))))
         context.ledger.record(CreatedResource(host: swarm.managerHost, kind: .service, id: serviceID))
         let tasks = try await waitForTasks(service: serviceID, manager: manager, swarm: swarm, hosts: hosts)
 
@@ -56,7 +74,7 @@ struct OverlayDeployer: Sendable {
             let details = try await fleet.engine(host).inspectContainer(containerID)
             let address = details.networkSettings.networks?[network]?.ipAddress
             endpoints.append(ProbeEndpoint(
-                host: host, containerID: containerID, name: "\(Self.serviceName)@\(host)", aliases: [Self.serviceName],
+                host: host, containerID: containerID, name: "\(serviceName)@\(host)", aliases: [Self.serviceAlias],
                 address: address, isServiceTask: true))
         }
         notes.append(try await waitForConvergence(endpoints.filter { !$0.isServiceTask }))
@@ -68,7 +86,9 @@ struct OverlayDeployer: Sendable {
                 "Docker created docker_gwbridge on \(hostsWithoutGatewayBridge.joined(separator: ", ")) for the overlay containers; "
                     + "it stays while those hosts are in the swarm")
         }
-        return Deployment(driver: .overlay, endpoints: endpoints, networkName: network, notes: notes)
+        return Deployment(
+            driver: .overlay, endpoints: endpoints, networkName: network, notes: notes, serviceName: serviceName,
+            serviceAlias: Self.serviceAlias, foreignNodes: foreign.map(\.label))
     }
 
     /// Swarm spreads overlay peer entries by gossip, which can lag on a loaded machine: waits (at
@@ -93,6 +113,28 @@ struct OverlayDeployer: Sendable {
         let seconds = String(format: "%.1f", (ContinuousClock.now - started).seconds)
         if pending.isEmpty { return "overlay converged: every probe answered every other host's probe after \(seconds) s" }
         return "overlay not converged after \(seconds) s: " + pending.map { "\($0.0.host)→\($0.1.host)" }.joined(separator: ", ")
+    }
+
+    /// A swarm node that is not one of the inventory's hosts.
+    struct ForeignNode: Sendable, Equatable {
+        var id: String
+        var hostname: String
+        var label: String { "\(hostname) (\(id.prefix(12)))" }
+    }
+
+    /// Nodes of the swarm that are not inventory hosts (read only: `docker node ls`).
+    func foreignNodes(manager: DockerEngine, swarm: SwarmState) async throws -> [ForeignNode] {
+        let ours = Set(swarm.nodeIDs.values)
+        return try await manager.nodes().filter { !ours.contains($0.id) }
+            .map { ForeignNode(id: $0.id, hostname: $0.description.hostname) }
+            .sorted { ($0.hostname, $0.id) < ($1.hostname, $1.id) }
+    }
+
+    /// Constraints that keep a global service off `foreign` nodes. Swarm ANDs constraints and has
+    /// no "one of", so inventory nodes are selected by excluding every other node, without
+    /// labelling (touching) any node.
+    static func placement(excluding foreign: [String]) -> [String] {
+        foreign.sorted().map { "node.id!=\($0)" }
     }
 
     /// `true` when every host has IPVS (needed for service VIPs).
@@ -124,8 +166,18 @@ struct OverlayDeployer: Sendable {
             try await Task.sleep(for: .milliseconds(500))
         }
         throw OperationError(
-            host: swarm.managerHost, operation: "docker service ps web",
+            host: swarm.managerHost, operation: "docker service ps \(serviceName)",
             reason: "tasks not running on every host after 90 s: \(lastStates.joined(separator: "; "))",
             hint: "check the probe image is loaded on every node (`crossnet image load`) and the nodes are Ready (`docker node ls`)")
     }
+}
+
+/// The overlay topology's names for one run: distinct per run, so two runs (or a user's own `web`)
+/// never meet in one swarm.
+struct OverlayNaming: Sendable, Equatable {
+    var runID: String
+    /// `cn-<last 4 of the run id>-web`.
+    var serviceName: String { RunContext.name(runID: runID, "web") }
+    /// `cn-<last 4 of the run id>-ovl`.
+    var networkName: String { RunContext.name(runID: runID, "ovl") }
 }

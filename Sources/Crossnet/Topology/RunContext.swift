@@ -37,7 +37,10 @@ public final class RunContext: Sendable {
     public var labelFilter: String { "\(Self.runLabel)=\(runID)" }
 
     /// A short name unique to this run, e.g. `cn-3fa2-ub`.
-    public func name(_ suffix: String) -> String {
+    public func name(_ suffix: String) -> String { Self.name(runID: runID, suffix) }
+
+    /// ``name(_:)`` for `runID`.
+    public static func name(runID: String, _ suffix: String) -> String {
         "cn-\(runID.suffix(4))-\(suffix)"
     }
 

@@ -60,7 +60,7 @@ public actor SwarmCoordinator {
     func createSwarm(_ context: RunContext) async throws -> SwarmState {
         let fleet = context.fleet
         let manager = fleet.hostNames[0]
-        let managerAddress = fleet.config(manager).address
+        let managerAddress = fleet.config(manager).dataAddress
         hostsWithoutGatewayBridge = []
         for host in fleet.hostNames where try await !fleet.engine(host).allNetworks().contains(where: { $0.name == "docker_gwbridge" }) {
             hostsWithoutGatewayBridge.append(host)
@@ -74,7 +74,7 @@ public actor SwarmCoordinator {
         var nodeIDs = [manager: nodeID]
         for host in fleet.hostNames.dropFirst() {
             try await fleet.engine(host).swarmJoin(
-                advertiseAddress: fleet.config(host).address, managerAddress: managerAddress, token: token)
+                advertiseAddress: fleet.config(host).dataAddress, managerAddress: managerAddress, token: token)
             nodeIDs[host] = try await fleet.engine(host).info().swarm.nodeID
         }
         return SwarmState(managerHost: manager, nodeIDs: nodeIDs, createdByCrossnet: true)
@@ -93,6 +93,30 @@ public actor SwarmCoordinator {
         return SwarmState(
             managerHost: manager, nodeIDs: Dictionary(uniqueKeysWithValues: fleet.hostNames.map { ($0, infos[$0]!.nodeID) }),
             createdByCrossnet: false)
+    }
+
+    /// Makes every host of `fleet` leave the swarm, workers first, then `manager`; best-effort:
+    /// a worker that does not answer is recorded in `report` and the others still leave. The
+    /// manager leaves even when a worker could not (`force`), so the swarm is gone from every
+    /// host that answers.
+    public static func leave(manager: String, fleet: HostFleet, report: inout TeardownReport) async {
+        for host in fleet.hostNames where host != manager && !report.isDown(host) {
+            do {
+                let info = try await fleet.engine(host).info().swarm
+                if info.localNodeState != "inactive" { try await fleet.engine(host).swarmLeave() }
+            } catch {
+                report.record(error, host: host, operation: "leave the swarm")
+            }
+        }
+        guard !report.isDown(manager) else {
+            report.skipped(host: manager, operation: "leave the swarm (manager)")
+            return
+        }
+        do {
+            try await fleet.engine(manager).swarmLeave()
+        } catch {
+            report.record(error, host: manager, operation: "leave the swarm (manager)")
+        }
     }
 
     /// Forgets the state after teardown removed the swarm.

@@ -1,15 +1,75 @@
 import Foundation
 import Logging
 
+/// What a teardown or `crossnet clean` could not do, host by host.
+public struct TeardownReport: Sendable {
+    /// Removals that failed on hosts that answered (the Engine refused, a resource lingered).
+    public var problems: [String] = []
+    /// What was left on hosts that did not answer; each host's later steps are skipped (listed
+    /// here too) instead of each waiting for its own timeout.
+    public var unreachable: [UnreachableHost] = []
+
+    public init() {}
+
+    /// `true` when everything was removed.
+    public var isComplete: Bool { problems.isEmpty && unreachable.isEmpty }
+
+    /// Hosts found unreachable, in the order found.
+    public var unreachableHosts: [String] {
+        var seen: [String] = []
+        for entry in unreachable where !seen.contains(entry.host) { seen.append(entry.host) }
+        return seen
+    }
+
+    /// One line per problem and per unreachable step.
+    public var lines: [String] { problems + unreachable.map(\.description) }
+
+    func isDown(_ host: String) -> Bool { unreachable.contains { $0.host == host } }
+
+    /// Records `error` of `operation` on `host`: as unreachable when the host did not answer.
+    mutating func record(_ error: any Error, host: String, operation: String) {
+        if UnreachableHost.isUnreachable(error) {
+            unreachable.append(UnreachableHost(host: host, operation: operation, error: error))
+        } else {
+            problems.append("\(host): \(operation): \(error)")
+        }
+    }
+
+    mutating func skipped(host: String, operation: String) {
+        unreachable.append(UnreachableHost(host: host, operation: operation, reason: "skipped: the host did not answer earlier"))
+    }
+}
+
 /// Removes what a run created, newest first, whatever state the tests left it in.
 public enum Teardown {
     /// Removes everything in the run's ledger in reverse order of creation. Errors are collected,
     /// not thrown half-way: every resource gets its removal attempt.
+    /// - Returns: one line per problem (see ``report(_:)`` for the typed form).
     @discardableResult
     public static func run(_ context: RunContext) async -> [String] {
-        var problems: [String] = []
+        await report(context).lines
+    }
+
+    /// Removes everything in the run's ledger, best-effort per host: a host that does not answer
+    /// is recorded once and skipped afterwards; the other hosts are cleaned all the same.
+    public static func report(_ context: RunContext) async -> TeardownReport {
+        var report = TeardownReport()
         let fleet = context.fleet
-        for resource in context.ledger.drainNewestFirst() {
+        var pending = context.ledger.drainNewestFirst()[...]
+        while let resource = pending.first {
+            // Consecutive containers do not depend on each other: removed on every host at once.
+            if resource.kind == .container {
+                let batch = pending.prefix { $0.kind == .container }
+                pending = pending.dropFirst(batch.count)
+                await removeContainers(Array(batch), fleet: fleet, report: &report)
+                continue
+            }
+            pending = pending.dropFirst()
+            let operation = "remove \(resource.kind.rawValue) \(resource.id.prefix(12))"
+            if report.isDown(resource.host) {
+                report.skipped(host: resource.host, operation: operation)
+                continue
+            }
             let engine = fleet.engine(resource.host)
             do {
                 switch resource.kind {
@@ -17,48 +77,93 @@ public enum Teardown {
                     try await engine.removeContainer(resource.id)
                 case .service:
                     try await engine.removeService(resource.id)
-                    try await waitForServiceContainersGone(resource.id, context: context, fleet: fleet)
+                    await waitForServiceContainersGone(resource.id, fleet: fleet, report: &report)
                 case .network:
                     try await removeNetworkRetrying(resource.id, engine: engine)
-                    try await waitForNetworkGoneEverywhere(resource.id, fleet: fleet)
+                    await waitForNetworkGoneEverywhere(resource.id, fleet: fleet, report: &report)
                 case .swarm:
-                    try await leaveSwarm(manager: resource.host, context: context)
+                    await SwarmCoordinator.leave(manager: resource.host, fleet: fleet, report: &report)
                     for host in await context.swarm.gatewayBridgesToRemove() {
-                        try await removeNetworkRetrying("docker_gwbridge", engine: fleet.engine(host))
+                        if report.isDown(host) {
+                            report.skipped(host: host, operation: "remove network docker_gwbridge")
+                            continue
+                        }
+                        do {
+                            try await removeNetworkRetrying("docker_gwbridge", engine: fleet.engine(host))
+                        } catch {
+                            report.record(error, host: host, operation: "remove network docker_gwbridge")
+                        }
                     }
                     await context.swarm.reset()
                 }
             } catch {
-                problems.append("\(resource.host): removing \(resource.kind.rawValue) \(resource.id.prefix(12)): \(error)")
-                context.logger.warning("teardown problem", metadata: ["host": "\(resource.host)", "error": "\(error)"])
+                report.record(error, host: resource.host, operation: operation)
             }
         }
-        return problems
+        for line in report.lines {
+            context.logger.warning("teardown problem", metadata: ["problem": "\(line)"])
+        }
+        return report
     }
 
-    /// Service task containers linger a moment after `service rm`; the network cannot go before them.
-    static func waitForServiceContainersGone(_ serviceID: String, context: RunContext?, fleet: HostFleet) async throws {
+    /// Removes `containers` concurrently, skipping hosts already known to be down; failures are
+    /// recorded per host.
+    static func removeContainers(_ containers: [CreatedResource], fleet: HostFleet, report: inout TeardownReport) async {
+        let skipped = containers.filter { report.isDown($0.host) }
+        for resource in skipped { report.skipped(host: resource.host, operation: "remove container \(resource.id.prefix(12))") }
+        let attempts = containers.filter { !report.isDown($0.host) }
+        let failures = await withTaskGroup(of: (CreatedResource, (any Error)?).self) { group in
+            for resource in attempts {
+                group.addTask {
+                    do {
+                        try await fleet.engine(resource.host).removeContainer(resource.id)
+                        return (resource, nil)
+                    } catch {
+                        return (resource, error)
+                    }
+                }
+            }
+            var failures: [(CreatedResource, any Error)] = []
+            for await (resource, error) in group { if let error { failures.append((resource, error)) } }
+            return failures
+        }
+        for (resource, error) in failures {
+            report.record(error, host: resource.host, operation: "remove container \(resource.id.prefix(12))")
+        }
+    }
+
+    /// Service task containers linger a moment after `service rm`; the network cannot go before
+    /// them. Hosts that do not answer are recorded and no longer asked.
+    static func waitForServiceContainersGone(_ serviceID: String, fleet: HostFleet, report: inout TeardownReport) async {
         let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline {
             var remaining = 0
-            for host in fleet.hostNames {
-                remaining += try await fleet.engine(host).containers(label: "com.docker.swarm.service.id=\(serviceID)").count
+            for host in fleet.hostNames where !report.isDown(host) {
+                do {
+                    remaining += try await fleet.engine(host).containers(label: "com.docker.swarm.service.id=\(serviceID)").count
+                } catch {
+                    report.record(error, host: host, operation: "list the containers of service \(serviceID.prefix(12))")
+                }
             }
             if remaining == 0 { return }
-            try await Task.sleep(for: .milliseconds(500))
+            try? await Task.sleep(for: .milliseconds(500))
         }
     }
 
     /// A swarm-scoped network lingers on workers for a moment after its removal on the manager.
-    static func waitForNetworkGoneEverywhere(_ id: String, fleet: HostFleet) async throws {
+    static func waitForNetworkGoneEverywhere(_ id: String, fleet: HostFleet, report: inout TeardownReport) async {
         let deadline = ContinuousClock.now + .seconds(20)
         while ContinuousClock.now < deadline {
             var present = false
-            for host in fleet.hostNames where try await fleet.engine(host).allNetworks().contains(where: { $0.id == id }) {
-                present = true
+            for host in fleet.hostNames where !report.isDown(host) {
+                do {
+                    if try await fleet.engine(host).allNetworks().contains(where: { $0.id == id }) { present = true }
+                } catch {
+                    report.record(error, host: host, operation: "list networks (waiting for \(id.prefix(12)) to go)")
+                }
             }
             if !present { return }
-            try await Task.sleep(for: .milliseconds(300))
+            try? await Task.sleep(for: .milliseconds(300))
         }
     }
 
@@ -75,14 +180,5 @@ public enum Teardown {
                 try await Task.sleep(for: .milliseconds(500))
             }
         }
-    }
-
-    /// Workers leave first, then the manager.
-    static func leaveSwarm(manager: String, context: RunContext) async throws {
-        for host in context.fleet.hostNames where host != manager {
-            let info = try await context.fleet.engine(host).info().swarm
-            if info.localNodeState != "inactive" { try await context.fleet.engine(host).swarmLeave() }
-        }
-        try await context.fleet.engine(manager).swarmLeave()
     }
 }

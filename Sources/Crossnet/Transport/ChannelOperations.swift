@@ -22,7 +22,9 @@ final class UnixSocketOpenOperation: LoopOperation {
             let elapsed = now - started
             fail(core, SSHError(
                 core.endpoint, .timeout(operation: label, elapsed: elapsed),
-                "\(label) timed out after \(formatSeconds(elapsed))"))
+                "\(label) timed out after \(formatSeconds(elapsed))",
+                hint: "check that the host is reachable and its sshd answers"))
+            core.suspectConnection(after: "\(label) timed out")
             return .finished
         }
         do {
@@ -45,12 +47,18 @@ final class UnixSocketOpenOperation: LoopOperation {
             }
             return .finished
         } catch {
-            fail(core, core.translate(error))
+            var translated = core.translate(error)
+            if var refused = translated as? SSHError, case .libssh = refused.kind, refused.hint == nil {
+                // The server refused the channel: nothing listens on the socket (or forwarding is off).
+                refused.hint = "check that the daemon behind \(path) runs on \(core.endpoint.hostName) (`crossnet check`) and that sshd allows AllowStreamLocalForwarding"
+                translated = refused
+            }
+            fail(core, translated)
             return .finished
         }
     }
 
-    func abort(_ error: SSHError, core: SSHSessionCore) { fail(core, error) }
+    func abort(_ error: Error, core: SSHSessionCore) { fail(core, error) }
 
     private func fail(_ core: SSHSessionCore, _ error: Error) {
         if let box { core.closeChannel(box) }
@@ -104,12 +112,13 @@ final class ChannelReadOperation: LoopOperation {
                 core.endpoint, .timeout(operation: "read from \(box.label)", elapsed: elapsed),
                 "read from \(box.label) got no data within \(formatSeconds(elapsed))",
                 hint: "the channel stays open; read again or close it")))
+            core.suspectConnection(after: "read from \(box.label) timed out")
             return .finished
         }
         return .waiting
     }
 
-    func abort(_ error: SSHError, core: SSHSessionCore) { finish(.failure(error)) }
+    func abort(_ error: Error, core: SSHSessionCore) { finish(.failure(error)) }
 
     private func finish(_ result: Result<Data?, Error>) {
         if let completion {
@@ -119,17 +128,19 @@ final class ChannelReadOperation: LoopOperation {
     }
 }
 
-/// Writes all of `data` to a channel, never more than the channel window at a time.
+/// Writes all of `data` to a channel, never more than the channel window at a time, by a deadline.
 final class ChannelWriteOperation: LoopOperation {
-    let deadline: ContinuousClock.Instant? = nil
+    let deadline: ContinuousClock.Instant?
     private let box: ChannelBox
     private let data: Data
+    private let started = ContinuousClock.now
     private var offset = 0
     private var completion: ((Result<Void, Error>) -> Void)?
 
-    init(box: ChannelBox, data: Data, completion: @escaping (Result<Void, Error>) -> Void) {
+    init(box: ChannelBox, data: Data, timeout: Duration, completion: @escaping (Result<Void, Error>) -> Void) {
         self.box = box
         self.data = data
+        self.deadline = started + timeout
         self.completion = completion
     }
 
@@ -161,10 +172,21 @@ final class ChannelWriteOperation: LoopOperation {
             finish(.success(()))
             return .finished
         }
+        if let deadline, now >= deadline {
+            let elapsed = now - started
+            let label = "write to \(box.label)"
+            finish(.failure(SSHError(
+                core.endpoint, .timeout(operation: label, elapsed: elapsed),
+                "\(label) wrote \(offset) of \(data.count) bytes within \(formatSeconds(elapsed)) (the peer stopped reading)",
+                hint: "the stream is now out of step: close the channel")))
+            core.closeChannel(box)
+            core.suspectConnection(after: "\(label) timed out")
+            return .finished
+        }
         return progressed ? .progressed : .waiting
     }
 
-    func abort(_ error: SSHError, core: SSHSessionCore) { finish(.failure(error)) }
+    func abort(_ error: Error, core: SSHSessionCore) { finish(.failure(error)) }
 
     private func finish(_ result: Result<Void, Error>) {
         if let completion {

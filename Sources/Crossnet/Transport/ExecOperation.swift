@@ -162,22 +162,27 @@ final class ExecOperation: LoopOperation {
         return progressed
     }
 
+    /// Best effort: stops the remote command so the server releases the channel promptly.
+    private func signalKill(_ core: SSHSessionCore) {
+        guard let channel = box?.channel, state == .running, core.isAlive else { return }
+        _ = try? core.call.check(
+            ssh_channel_request_send_signal(channel, "KILL"), "ssh_channel_request_send_signal",
+            accept: { $0 == SSH_OK || $0 == SSH_AGAIN })
+    }
+
     private func timedOut(_ core: SSHSessionCore, elapsed: Duration) {
-        if let channel = box?.channel, state == .running {
-            // Best effort: stop the remote command so the server releases the channel promptly.
-            _ = try? core.call.check(
-                ssh_channel_request_send_signal(channel, "KILL"), "ssh_channel_request_send_signal",
-                accept: { $0 == SSH_OK || $0 == SSH_AGAIN })
-        }
+        signalKill(core)
         let error = SSHError(
             core.endpoint, .timeout(operation: label, elapsed: elapsed),
             "\(label) timed out after \(formatSeconds(elapsed)); the channel was closed",
-            hint: "the session stays usable; raise the timeout if the command needs longer")
+            hint: "raise the timeout if the command needs longer; if the host stopped answering, the session reconnects on the next call")
         core.logger.warning("exec timed out", metadata: ["command": "\(abbreviate(command))"])
         finish(core, .failure(error))
+        core.suspectConnection(after: "\(label) timed out")
     }
 
-    func abort(_ error: SSHError, core: SSHSessionCore) {
+    func abort(_ error: Error, core: SSHSessionCore) {
+        if error is CancellationError { signalKill(core) }
         finish(core, .failure(error))
     }
 

@@ -21,6 +21,9 @@ public struct SSHError: CrossnetError, Equatable {
         case sessionClosed
         /// The channel was closed (locally or by the server).
         case channelClosed
+        /// The connection was lost and reconnecting failed `attempts` times in a row; calls fail
+        /// at once until the next attempt is due (backoff).
+        case hostUnreachable(attempts: Int)
         /// An operation passed its deadline.
         case timeout(operation: String, elapsed: Duration)
         /// A local file (input or key) could not be read.

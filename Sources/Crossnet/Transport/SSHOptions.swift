@@ -44,7 +44,7 @@ extension SSHOptions: CustomStringConvertible {
 
 extension Duration {
     /// The duration in seconds as a `Double`.
-    var seconds: Double {
+    public var seconds: Double {
         Double(components.seconds) + Double(components.attoseconds) / 1e18
     }
 

@@ -18,8 +18,9 @@ protocol LoopOperation: AnyObject {
     var deadline: ContinuousClock.Instant? { get }
     /// Makes as much progress as possible without blocking.
     func step(_ core: SSHSessionCore, now: ContinuousClock.Instant) -> StepResult
-    /// Ends the operation with `error` (session closed or lost), releasing its channel.
-    func abort(_ error: SSHError, core: SSHSessionCore)
+    /// Ends the operation with `error` (session closed or lost, or the caller cancelled),
+    /// releasing its channel.
+    func abort(_ error: Error, core: SSHSessionCore)
 }
 
 /// A libssh channel owned by the session thread; `channel` is `nil` once closed.
@@ -48,6 +49,7 @@ final class SSHSessionCore: @unchecked Sendable {
     private let lock = NSLock()
     private var jobs: [() -> Void] = []
     private var stopped = false
+    private var lost = false
 
     private let wakeRead: Int32
     private let wakeWrite: Int32
@@ -65,6 +67,7 @@ final class SSHSessionCore: @unchecked Sendable {
     var tunnelSocket: Int32?
     /// The jump host this session is reached through, for messages.
     var connectedThroughJump: String?
+    private var probe: LivenessProbe?
     /// Set once the session is closed or lost; later calls fail with it.
     private(set) var failure: SSHError?
     /// Scratch buffer for channel reads.
@@ -89,9 +92,16 @@ final class SSHSessionCore: @unchecked Sendable {
         readBuffer.deallocate()
     }
 
+    /// Session threads running now, in this process (abandoned connects included).
+    static let liveThreads = LockedCounter()
+
     /// Starts the session thread.
     func start() {
-        let thread = Thread { [self] in runLoop() }
+        Self.liveThreads.increment()
+        let thread = Thread { [self] in
+            runLoop()
+            Self.liveThreads.decrement()
+        }
         thread.name = "crossnet.ssh.\(endpoint.hostName)"
         thread.start()
     }
@@ -119,40 +129,98 @@ final class SSHSessionCore: @unchecked Sendable {
 
     /// Runs `body` on the session thread and returns its result; fails fast once the session is
     /// closed or lost (unless `evenIfFailed`).
+    ///
+    /// With a `deadline`, the caller resumes when it passes even if `body` is still blocked on the
+    /// session thread (the connect is the one blocking step), with an ``SSHError`` of kind
+    /// `.timeout` naming `operation`; `body`'s late result is dropped. Cancelling the calling task
+    /// resumes it at once with `CancellationError`.
     func perform<T: Sendable>(
-        evenIfFailed: Bool = false, _ body: @escaping (SSHSessionCore) throws -> T
+        evenIfFailed: Bool = false, deadline: Duration? = nil, operation: String = "call",
+        _ body: @escaping (SSHSessionCore) throws -> T
     ) async throws -> T {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, Error>) in
-            let accepted = submit { [self] in
-                if !evenIfFailed, let failure {
-                    continuation.resume(throwing: failure)
-                    return
+        let once = ResumeOnce<T>()
+        let started = ContinuousClock.now
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, Error>) in
+                once.install(continuation)
+                let accepted = submit { [self] in
+                    if !evenIfFailed, let failure {
+                        once.resume(with: .failure(failure))
+                        return
+                    }
+                    once.resume(with: Result { try body(self) })
                 }
-                continuation.resume(with: Result { try body(self) })
+                if !accepted { once.resume(with: .failure(closedError)) }
+                if let deadline {
+                    let endpoint = self.endpoint
+                    DispatchQueue.global().asyncAfter(deadline: .now() + deadline.seconds) {
+                        let elapsed = ContinuousClock.now - started
+                        once.resume(with: .failure(SSHError(
+                            endpoint, .timeout(operation: operation, elapsed: elapsed),
+                            "\(operation) did not finish within \(formatSeconds(elapsed))",
+                            hint: "check that \(endpoint.hostName) is up and reachable on \(endpoint.addressAndPort)")))
+                    }
+                }
             }
-            if !accepted { continuation.resume(throwing: closedError) }
+        } onCancel: {
+            once.resume(with: .failure(CancellationError()))
         }
     }
 
     /// Builds an operation on the session thread and waits for it to complete.
+    ///
+    /// Cancelling the calling task resumes it at once with `CancellationError`; the operation is
+    /// then aborted on the session thread (its channel closed, a running command signalled).
     func run<T: Sendable>(
         _ make: @escaping (SSHSessionCore, @escaping (Result<T, Error>) -> Void) throws -> LoopOperation
     ) async throws -> T {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, Error>) in
-            let accepted = submit { [self] in
-                if let failure {
-                    continuation.resume(throwing: failure)
-                    return
+        let once = ResumeOnce<T>()
+        let token = CancellationToken()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, Error>) in
+                once.install(continuation)
+                let accepted = submit { [self] in
+                    if let failure {
+                        once.resume(with: .failure(failure))
+                        return
+                    }
+                    if token.isCancelled {
+                        once.resume(with: .failure(CancellationError()))
+                        return
+                    }
+                    do {
+                        let operation = try make(self) { once.resume(with: $0) }
+                        token.operation = operation
+                        operations.append(operation)
+                    } catch {
+                        once.resume(with: .failure(error))
+                    }
                 }
-                do {
-                    let operation = try make(self) { continuation.resume(with: $0) }
-                    operations.append(operation)
-                } catch {
-                    continuation.resume(throwing: error)
-                }
+                if !accepted { once.resume(with: .failure(closedError)) }
             }
-            if !accepted { continuation.resume(throwing: closedError) }
+        } onCancel: { [self] in
+            token.cancel()
+            once.resume(with: .failure(CancellationError()))
+            submit { [self] in cancel(token) }
         }
+    }
+
+    /// Aborts the operation of a cancelled call. A call cancelled after it waited a while may be
+    /// stuck on a dead connection, so the connection is checked too.
+    private func cancel(_ token: CancellationToken) {
+        guard let operation = token.operation else { return }
+        token.operation = nil
+        guard let index = operations.firstIndex(where: { $0 === operation }) else { return }
+        operations.remove(at: index)
+        operation.abort(CancellationError(), core: self)
+        suspectConnection(after: "a cancelled call")
+    }
+
+    /// `false` once the connection was lost or the session closed: a new session is needed.
+    var isUsable: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return !stopped && !lost
     }
 
     /// Closes the session (if not yet) and stops the thread; does not wait.
@@ -245,19 +313,44 @@ final class SSHSessionCore: @unchecked Sendable {
         }
     }
 
+    /// Marks the connection lost: every pending operation fails with `.connectionLost`, later calls
+    /// on this core fail fast, and ``SSHSession`` opens a new connection on its next call.
     @discardableResult
-    func markLost() -> SSHError {
+    func markLost(reason: String? = nil) -> SSHError {
         if let failure { return failure }
-        let detail = session.map { LibSSHCall(endpoint: endpoint, session: $0).lastError } ?? "unknown error"
+        let detail = reason ?? session.map { LibSSHCall(endpoint: endpoint, session: $0).lastError } ?? "unknown error"
         let error = SSHError(
             endpoint, .connectionLost, "connection to \(endpoint.hostName) lost (\(detail))",
-            hint: "check that the host is up and reachable, then run again")
+            hint: "check that the host is up and reachable; the next call reconnects")
         failure = error
+        lock.lock()
+        lost = true
+        lock.unlock()
+        probe = nil
         logger.error("SSH connection lost", metadata: ["reason": "\(detail)"])
         let pending = operations
         operations.removeAll()
         for operation in pending { operation.abort(error, core: self) }
         return error
+    }
+
+    /// How long the server has to answer a liveness check before the connection counts as lost.
+    static let livenessTimeout: Duration = .seconds(5)
+
+    /// After a call timed out or was cancelled: checks that the server still answers (it must
+    /// confirm or refuse a channel open within ``livenessTimeout``), and marks the connection lost
+    /// when it does not, so the next call reconnects instead of waiting on a dead link. A frozen
+    /// dockerd or a hung command leaves the session usable; a cut link does not.
+    func suspectConnection(after what: String) {
+        guard probe == nil, failure == nil, session != nil, event != nil else { return }
+        let created = LivenessProbe(timeout: Self.livenessTimeout, after: what)
+        probe = created
+        operations.append(created)
+    }
+
+    /// Called by the probe when the server answered.
+    func livenessConfirmed(_ finished: LivenessProbe) {
+        if probe === finished { probe = nil }
     }
 
     // MARK: The loop
@@ -366,6 +459,10 @@ final class SSHSessionCore: @unchecked Sendable {
             tunnelSocket = nil
         }
         if failure == nil { failure = reason }
+        lock.lock()
+        lost = true
+        lock.unlock()
+        probe = nil
         let pending = operations
         operations.removeAll()
         for operation in pending { operation.abort(failure ?? reason, core: self) }

@@ -169,7 +169,7 @@ final class TCPTunnelOperation: LoopOperation {
         return progressed ? .progressed : .waiting
     }
 
-    func abort(_ error: SSHError, core: SSHSessionCore) { fail(core, error) }
+    func abort(_ error: Error, core: SSHSessionCore) { fail(core, error) }
 
     private func finish(_ core: SSHSessionCore) {
         if local >= 0 {
@@ -258,7 +258,7 @@ final class ExecStreamOpenOperation: LoopOperation {
         }
     }
 
-    func abort(_ error: SSHError, core: SSHSessionCore) { fail(core, error) }
+    func abort(_ error: Error, core: SSHSessionCore) { fail(core, error) }
 
     private func fail(_ core: SSHSessionCore, _ error: Error) {
         if let box { core.closeChannel(box) }

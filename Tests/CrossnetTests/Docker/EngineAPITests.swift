@@ -10,7 +10,9 @@ extension Tag {
 @Suite("Engine API client on captured Docker 20.10 responses", .tags(.docker))
 struct EngineAPITests {
     func engine(_ connector: FixtureConnector) -> DockerEngine {
-        DockerEngine(host: "h1", transcript: Transcript()) { try connector.next() }
+        DockerEngine(host: "h1", transcript: Transcript(), api: EngineAPISelection(pinned: EngineAPIVersion(1, 41))) {
+            try connector.next()
+        }
     }
 
     @Test("a Content-Length response is read whole and decoded", arguments: [[1], [2, 5], [4096]])
@@ -134,7 +136,13 @@ struct EngineAPITests {
         let macvlan = NetworkSpec(
             name: "cn-1-mvl", driver: "macvlan", labels: [:], subnet: "198.18.0.0/24", gateway: "198.18.0.1",
             ipRange: "198.18.0.64/28", options: ["parent": "eth0"])
-        let networkJSON = try JSONSerialization.jsonObject(with: try JSONEncoder().encode(macvlan.createBody)) as! [String: Any]
+        let networkJSON = try JSONSerialization.jsonObject(
+            with: try JSONEncoder().encode(macvlan.createBody(for: EngineAPIVersion(1, 41)))) as! [String: Any]
+        #expect(networkJSON["CheckDuplicate"] as? Bool == true)
+        let networkJSON52 = try JSONSerialization.jsonObject(
+            with: try JSONEncoder().encode(macvlan.createBody(for: EngineAPIVersion(1, 52)))) as! [String: Any]
+        #expect(networkJSON52["CheckDuplicate"] == nil, "CheckDuplicate is deprecated from API 1.44")
+        #expect((networkJSON52["Options"] as? [String: String])?["parent"] == "eth0")
         let pool = ((networkJSON["IPAM"] as! [String: Any])["Config"] as! [[String: Any]])[0]
         #expect(pool["IPRange"] as? String == "198.18.0.64/28")
         #expect((networkJSON["Options"] as? [String: String])?["parent"] == "eth0")
@@ -150,7 +158,9 @@ struct EngineAPITests {
     func transcriptRecordsCalls() async throws {
         let transcript = Transcript()
         let connector = FixtureConnector([try EngineFixtures.data("wire-version.http")])
-        let engine = DockerEngine(host: "h2", transcript: transcript) { try connector.next() }
+        let engine = DockerEngine(host: "h2", transcript: transcript, api: EngineAPISelection(pinned: EngineAPIVersion(1, 41))) {
+            try connector.next()
+        }
         _ = try await engine.version()
         #expect(transcript.all.map(\.command) == ["docker version"])
         #expect(transcript.all.first?.host == "h2")

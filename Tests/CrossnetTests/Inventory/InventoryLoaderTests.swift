@@ -13,7 +13,8 @@ struct InventoryLoaderTests {
         try InventoryFixtures.fixtureText("full.yaml").write(toFile: path, atomically: true, encoding: .utf8)
 
         let inventory = try InventoryLoader.load(
-            path: path, sshConfigPath: InventoryFixtures.fixturePath("ssh_config"), homeDirectory: home)
+            path: path, sshConfigPath: InventoryFixtures.fixturePath("ssh_config"), homeDirectory: home,
+            lookup: InventoryFixtures.lookup)
 
         #expect(inventory.sourcePath == path)
         #expect(inventory.hosts.map(\.name) == ["h1", "h2", "h3"])
@@ -26,7 +27,8 @@ struct InventoryLoaderTests {
         #expect(
             inventory.hosts[1]
                 == HostConfig(
-                    name: "h2", address: "h2.lab.example", port: 22, user: "root",
+                    name: "h2", address: "h2.lab.example", dataAddress: "198.18.0.12", dataAddressName: "h2.lab.example",
+                    port: 22, user: "root",
                     identityFiles: [directory + "/keys/id_h2", home + "/keys/home_key"],
                     knownHostsFile: home + "/.ssh/lab_known_hosts", interface: "ens3",
                     dockerSocket: "/run/docker.sock"))

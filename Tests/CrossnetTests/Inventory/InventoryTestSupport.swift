@@ -47,10 +47,22 @@ enum InventoryFixtures {
         try SSHConfig.load(path: fixturePath("ssh_config"), homeDirectory: home)
     }
 
-    /// Parses `yaml` as if it were `inventory/test.yaml`, with the fixture ssh config.
-    static func parse(_ yaml: String) throws -> Inventory {
+    /// Parses `yaml` as if it were `inventory/test.yaml`, with the fixture ssh config and the
+    /// fixture name lookup (no DNS query leaves the machine).
+    static func parse(_ yaml: String, lookup: @escaping DataAddress.Lookup = InventoryFixtures.lookup) throws -> Inventory {
         try InventoryLoader.parse(
             yaml: yaml, file: "test.yaml", baseDirectory: inventoryDirectory, sshConfig: try sshConfig(),
-            homeDirectory: home)
+            homeDirectory: home, lookup: lookup)
+    }
+
+    /// Names the fixtures use, as a resolver would answer them; any other name fails the way
+    /// getaddrinfo does for an unknown name ("Name or service not known").
+    static let lookup: DataAddress.Lookup = { name in
+        switch name {
+        case "h2.lab.example": return ["fd00:18::12", "198.18.0.12"]
+        case "data-h1.lab.example": return ["198.18.1.11"]
+        case "tunnel.lab.example": return ["127.0.0.1"]
+        default: throw DataAddress.LookupError(name: name, reason: "getaddrinfo: Name or service not known")
+        }
     }
 }

@@ -30,6 +30,8 @@ struct VirtualLabEndToEndTests {
         #expect(!links.contains("cn\(id)"), "links left")
         let rules = try await sh(["iptables-save"]).stdoutText
         #expect(!rules.contains("crossnet-lab-\(id)"), "iptables rules left")
+        let rules6 = try await sh(["ip6tables-save"]).stdoutText
+        #expect(!rules6.contains("crossnet-lab-\(id)"), "ip6tables rules left")
         let mounts = try #require(LabProcesses.readWhole("/proc/mounts"))
         #expect(!mounts.contains(dir), "mounts left under \(dir)")
         #expect(!mounts.contains("/run/crossnet/\(id)"), "mounts left under /run/crossnet/\(id)")

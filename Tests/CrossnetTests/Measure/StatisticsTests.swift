@@ -34,6 +34,43 @@ struct StatisticsTests {
         #expect(SampleStatistics([]) == nil)
     }
 
+    @Test("the median's interval is order statistics with its exact level: none below 3 repeats, [min, max] at 75% for 3, 95% from 6")
+    func medianInterval() throws {
+        #expect(try #require(SampleStatistics([5])).medianInterval == nil)
+        #expect(try #require(SampleStatistics([5, 6])).medianInterval == nil)
+        let three = try #require(SampleStatistics([12, 10, 11]))
+        #expect(three.medianInterval == ConfidenceInterval(low: 10, high: 12, level: 0.75))
+        #expect(try #require(SampleStatistics([1, 2, 3, 4, 5])).medianInterval?.level == 0.9375)
+        // n = 6: [x(1), x(6)] holds 1 − 2 × 2⁻⁶ = 96.875%; n = 10: [x(2), x(9)] holds 97.85%.
+        #expect(try #require(SampleStatistics((1...6).map(Double.init))).medianInterval?.level == 0.9687)
+        let ten = try #require(SampleStatistics((1...10).map(Double.init))?.medianInterval)
+        #expect(ten.low == 2 && ten.high == 9 && ten.level == 0.9785)
+    }
+
+    @Test("tail percentiles: p99 of ~1100 sockperf samples gets a 95% interval, p99.9 of 200 pings gets none")
+    func tailIntervals() throws {
+        let log = try SockperfLog.parse(try MeasureFixtures.text("sockperf/udp-full-log.csv"), droppingFirst: 0)
+        let sorted = log.rtts.sorted()
+        let p99 = try #require(ConfidenceInterval.quantile(0.99, sorted: sorted))
+        #expect(p99.level >= 0.95)
+        let d = LatencyDistribution(seconds: log.rtts)
+        #expect(p99.low <= d.percentile(99) * 1.001 && d.percentile(99) <= p99.high * 1.001)
+        // Binomial(200, 0.999): at most 1 − 0.999²⁰⁰ = 18% can be covered — no interval.
+        #expect(ConfidenceInterval.quantile(0.999, sorted: Array(sorted.prefix(200))) == nil)
+        // Binomial(200, 0.99): the widest interval [x(l), max] covers at most 1 − 0.99²⁰⁰ = 86.6%.
+        let p99of200 = try #require(ConfidenceInterval.quantile(0.99, sorted: Array(sorted.prefix(200))))
+        #expect(p99of200.level < 0.95 && p99of200.level > 0.75)
+        #expect(p99of200.high == sorted.prefix(200).last)
+    }
+
+    @Test("binomial CDF matches hand-computed values")
+    func binomial() {
+        let cdf = ConfidenceInterval.binomialCDF(n: 3, p: 0.5)
+        #expect(zip(cdf, [0.125, 0.5, 0.875, 1.0]).allSatisfy { abs($0 - $1) < 1e-12 })
+        let big = ConfidenceInterval.binomialCDF(n: 20000, p: 0.5)
+        #expect(abs(big[10000] - 0.502821) < 1e-5)
+    }
+
     @Test("HdrHistogram percentiles of uniform 1…10000 µs are within 0.1%", arguments: [50.0, 90, 99, 99.9])
     func uniformPercentiles(p: Double) {
         let d = LatencyDistribution(seconds: (1...10000).map { Double($0) * 1e-6 })
@@ -72,6 +109,9 @@ struct RecordBuildingTests {
         let record = try #require(quiet.first)
         #expect(record.value == one.receivedBitsPerSecond)
         #expect(record.stats.samples == 3)
+        // The headline's interval is the median's ([min, max] of 3 repeats, 75%), not the mean's.
+        let ci = try #require(record.stats.interval("p50"))
+        #expect(ci.level == 0.75 && ci.low <= record.value && record.value <= ci.high && record.stats.ci95Low == nil)
         #expect(record.flags.isEmpty)
         #expect(record.parameters.version == "3.12")
         #expect(record.source == "h1" && record.target == "h2" && record.unit == "bit/s")
@@ -86,6 +126,36 @@ struct RecordBuildingTests {
         #expect(records.map(\.metric) == ["throughput", "loss", "jitter"])
         #expect(records.map(\.unit) == ["bit/s", "%", "s"])
         #expect(records[0].parameters.rateBitsPerSecond == 1e8)
+    }
+
+    @Test("a latency record carries intervals for p50, p90 and p99 from its samples (sockperf fixture)")
+    func latencyIntervals() throws {
+        let log = try SockperfLog.parse(try MeasureFixtures.text("sockperf/tcp-full-log.csv"), droppingFirst: 0)
+        let record = LatencyRunner.record(
+            samples: log.rtts, metric: "rtt", protocol: "tcp", endpoints: Self.endpoints, testName: "t",
+            parameters: .init(tool: "sockperf", version: "3.10"), noisyCV: 10)
+        for name in ["p50", "p90", "p99"] {
+            let ci = try #require(record.stats.interval(name), "\(name)")
+            let value = name == "p50" ? record.value : (name == "p90" ? record.stats.p90! : record.stats.p99!)
+            #expect(ci.low <= value && value <= ci.high && ci.level >= 0.95, "\(name): \(ci) vs \(value)")
+        }
+    }
+
+    @Test("overhead within one placement: across hosts against host, on one host against loopback")
+    func overheadPlacement() {
+        func record(_ driver: String, _ source: String, _ target: String, _ gbps: Double, _ placement: MeasurementPlacement?) -> MeasurementRecord {
+            MeasurementRecord(
+                test: "t", driver: driver, metric: "throughput", protocol: "tcp", source: source, target: target, unit: "bit/s",
+                value: gbps, stats: .init(samples: 3), parameters: .init(tool: "iperf3", version: "3.12", streams: 1), placement: placement)
+        }
+        let records = [
+            record("host", "h1", "h2", 10, .crossHost), record("host", "h1", "h1", 40, .sameHost),
+            record("bridge", "h1", "h2", 8, .crossHost), record("bridge", "h1", "h1", 30, nil), record("overlay", "h1", "h1", 20, .sameHost),
+        ]
+        let overhead = overheadVersusHost(records)
+        #expect(overhead == [2: 20, 3: 25, 4: 50])
+        #expect(MetricDirection(metric: "throughput") == .higherIsBetter && MetricDirection(metric: "pmtu") == .higherIsBetter)
+        #expect(MetricDirection(metric: "rtt") == .lowerIsBetter && RunComparison.higherIsBetter("loss") == false)
     }
 
     @Test("overhead against the host network", arguments: [

@@ -95,7 +95,10 @@ struct ReportMeasuredStreamTests {
         let xml = try await LocalCommand.run(["xmllint", "--noout", "--schema", ReportFixtures.junitSchema, folder + "/junit.xml"])
         #expect(xml.exitStatus == 0, "\(xml.stderrText)")
         let prom = try String(contentsOfFile: folder + "/metrics.prom", encoding: .utf8)
-        #expect(prom.contains("crossnet_throughput_bits_per_second{driver=\"host\""))
+        #expect(prom.contains("crossnet_throughput_bytes_per_second{driver=\"host\""))
         #expect(prom.contains("crossnet_rtt_seconds{driver=\"host\",protocol=\"icmp\""))
+        #expect(prom.contains("crossnet_loss_ratio{driver=\"host\",protocol=\"udp\""))
+        let promtool = try await LocalCommand.run(["sh", "-c", "promtool check metrics < \(folder)/metrics.prom"])
+        #expect(promtool.exitStatus == 0, "\(promtool.stdoutText)\(promtool.stderrText)")
     }
 }

@@ -19,10 +19,7 @@ struct ReportCLITests {
         let document = try ReportFixtures.document()
         let base = try ReportFixtures.write(document, label: "cli-base")
         var halved = document
-        let index = halved.measurements.firstIndex { $0.metric == "throughput" && $0.driver == "overlay" }!
-        halved.measurements[index].value /= 2
-        halved.measurements[index].stats.ci95Low! /= 2
-        halved.measurements[index].stats.ci95High! /= 2
+        halved.measurements = halved.measurements.map { $0.metric == "throughput" && $0.driver == "overlay" ? $0.scaled(by: 0.5) : $0 }
         let worse = try ReportFixtures.write(halved, label: "cli-worse")
         var other = document
         other.schemaVersion = 7
@@ -37,5 +34,30 @@ struct ReportCLITests {
         #expect(badCode == 2)
         #expect(badText.contains(v7))
         #expect(try await exitCode(base, "/nonexistent.json").0 == 2)
+    }
+
+    @Test("compare lists tests of BASE missing from NEW", .timeLimit(.minutes(1)))
+    func missing() async throws {
+        let document = try ReportFixtures.document()
+        let base = try ReportFixtures.write(document, label: "cli-full")
+        var fewer = document
+        fewer.tests.removeAll { $0.suite == "none network" }
+        let new = try ReportFixtures.write(fewer, label: "cli-fewer")
+        let (code, text) = try await exitCode(base, new)
+        #expect(code == 0)
+        #expect(text.contains("MISSING a container without a network cannot reach another host (h1)"))
+        #expect(text.contains("3 test(s) of BASE missing from NEW"))
+    }
+
+    @Test("every subcommand's --help has an EXAMPLES: section", arguments: [
+        ["check"], ["clean"], ["image"], ["image", "build"], ["image", "load"], ["lab"], ["lab", "up"], ["lab", "down"],
+        ["lab", "status"], ["lab", "exec"], ["lab", "prune"], ["schedule"], ["run"], ["compare"],
+    ])
+    func examples(command: [String]) async throws {
+        let output = try await LocalCommand.run([crossnet] + command + ["--help"], timeout: .seconds(30))
+        #expect(output.exitStatus == 0)
+        let help = output.stdoutText
+        let examples = try #require(help.range(of: "EXAMPLES:\n"), "\(command): \(help)")
+        #expect(help[examples.upperBound...].hasPrefix("  crossnet \(command.joined(separator: " "))"))
     }
 }

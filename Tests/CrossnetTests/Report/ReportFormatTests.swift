@@ -24,6 +24,30 @@ struct ReportFormatTests {
         #expect(!xml.contains("time=\"1.2345"))
     }
 
+    @Test("a suite's setup error (captured stream) is reported once, as an error, and the cases it kept from running are skipped")
+    func junitSetupErrorOnce() async throws {
+        let stream = try EventStreamReader().read(path: ReportFixtures.eventStream("setup-failed.jsonl"))
+        #expect(stream.tests.count >= 2 && stream.tests.allSatisfy { $0.status == .failed })
+        let document = ReportBundle(document: ReportBundle.document(
+            stream: stream, runID: "r1", startedAt: Date(), finishedAt: Date(), gitCommit: nil, inventoryHash: nil, hosts: [])).document
+        let xml = JUnitWriter().render(document)
+        let path = try ReportFixtures.temporaryFolder("junit-setup") + "/junit.xml"
+        try xml.write(toFile: path, atomically: true, encoding: .utf8)
+        let output = try await LocalCommand.run(["xmllint", "--noout", "--schema", ReportFixtures.junitSchema, path])
+        #expect(output.exitStatus == 0, "\(output.stderrText)")
+        #expect(xml.components(separatedBy: "could not connect to 3 of 3 hosts").count - 1 == 2, "once in the message attribute, once in the body")
+        #expect(xml.components(separatedBy: "<error ").count - 1 == 1)
+        #expect(xml.contains("<testcase name=\"(suite setup)\" classname=\"default bridge\""))
+        #expect(xml.contains("errors=\"1\" skipped=\"\(stream.tests.count)\""))
+        #expect(xml.components(separatedBy: "not run: the suite's setup failed").count - 1 == stream.tests.count)
+        #expect(!xml.contains("<failure "))
+        // The first screen shows the cause once too.
+        let groups = FailureGroup.groups(document)
+        #expect(groups.count == 1 && groups[0].tests.count == stream.tests.count)
+        #expect(groups[0].evidence.first?.hasPrefix("- h1 (127.0.0.1:1): cannot connect") == true)
+        #expect(CIIntegration.annotations(document: document, comparison: nil).count == 1)
+    }
+
     @Test("awkward text (quotes, angle brackets, control characters) stays valid XML")
     func junitEscaping() async throws {
         var document = try ReportFixtures.document()
@@ -77,44 +101,93 @@ struct ReportFormatTests {
         }
     }
 
-    @Test("summary.md has pass/fail per driver, the comparison table with CIs and overhead vs host")
+    @Test("summary.md opens with the verdict, then regressions naming the driver, then the two driver tables")
     func summary() throws {
         let document = try ReportFixtures.document()
         let md = SummaryWriter().render(document)
+        #expect(md.hasPrefix("# Crossnet: FAILED\n"))
+        #expect(md.contains("## Failures by cause"))
+        #expect(md.contains("### Across hosts (baseline: host network)"))
+        #expect(md.contains("### On one host (baseline: the host's loopback)"))
         #expect(md.contains("| overlay |"))
-        #expect(md.contains("## Driver comparison"))
-        #expect(md.contains("baseline"))
         #expect(md.contains("Gbit/s ["))
-        #expect(md.contains("## Failures"))
-        var worse = document
-        worse.measurements = worse.measurements.map { record in
+        // Failures come before the driver comparison, which comes before the rest.
+        let failures = try #require(md.range(of: "## Failures by cause"))
+        let comparison = try #require(md.range(of: "## Driver comparison"))
+        let rest = try #require(md.range(of: "## Tests per driver"))
+        #expect(failures.lowerBound < comparison.lowerBound && comparison.lowerBound < rest.lowerBound)
+
+        // Every claim holds, and overlay throughput was twice as high in the baseline.
+        var passing = document
+        for i in passing.tests.indices where passing.tests[i].status == .failed { passing.tests[i].status = .passed }
+        var base = passing
+        base.measurements = base.measurements.map { record in
             var record = record
             if record.metric == "throughput" && record.driver == "overlay" {
-                record.value /= 2; record.stats.ci95Low! /= 2; record.stats.ci95High! /= 2
+                record.value *= 2
+                record.stats.intervals = record.stats.intervals?.mapValues { .init(low: $0.low * 2, high: $0.high * 2, level: $0.level) }
             }
             return record
         }
-        let withBaseline = SummaryWriter().render(worse, comparison: RunComparison(base: document, new: worse))
+        let withBaseline = SummaryWriter().render(passing, comparison: RunComparison(base: base, new: passing))
+        let firstLines = withBaseline.split(separator: "\n").prefix(8).joined(separator: "\n")
+        #expect(firstLines.hasPrefix("# Crossnet: REGRESSED"))
+        #expect(firstLines.contains("## Regressions"))
+        #expect(firstLines.contains("| overlay | throughput tcp | h1→h3 |"), "\(firstLines)")
+        #expect(firstLines.contains("−50.0 %") || firstLines.contains("-50.0 %"))
         #expect(withBaseline.contains("## Against the baseline"))
-        #expect(withBaseline.contains("overlay throughput tcp h1→h3"))
     }
 
-    @Test("metrics.prom is OpenMetrics text with throughput, RTT quantiles, test verdicts and # EOF")
+    @Test("the driver tables keep placements apart: overhead against host across hosts, against loopback on one host")
+    func driverTables() throws {
+        let document = try ReportFixtures.document()
+        let cross = DriverFigures.table(document, placement: .crossHost)
+        let same = DriverFigures.table(document, placement: .sameHost)
+        #expect(cross.first?.driver == "host" && same.first?.driver == "host")
+        #expect(Set(cross.map(\.driver)) == ["host", "bridge", "overlay", "macvlan"])
+        #expect(Set(same.map(\.driver)) == ["host", "bridge", "user-bridge", "compose", "macvlan", "overlay"])
+        // Sorted fastest first after the baseline.
+        #expect(cross.dropFirst().map(\.driver) == ["macvlan", "bridge", "overlay"])
+        // Same-host bridge 28 vs loopback 40 Gbit/s: 30 % slower, never "faster than host".
+        let bridge = try #require(same.first { $0.driver == "bridge" })
+        #expect(abs(bridge.throughputOverhead! - 30) < 1e-9)
+        let overlay = try #require(cross.first { $0.driver == "overlay" })
+        #expect(abs(overlay.throughputOverhead! - (14.2 - 6.3) / 14.2 * 100) < 1e-9)
+        #expect(overlay.latencyOverhead! > 0)
+    }
+
+    @Test("metrics.prom follows Prometheus conventions and promtool check metrics accepts it")
     func prometheus() async throws {
-        let text = PrometheusWriter().render(try ReportFixtures.document())
+        var document = try ReportFixtures.document()
+        var udp = ReportFixtures.throughput("overlay", "h1", "h2", gbps: 0.9)
+        udp.metric = "loss"; udp.protocol = "udp"; udp.unit = "%"; udp.value = 2.5
+        document.measurements.append(udp)
+        let text = PrometheusWriter().render(ReportBundle(document: document).document)
         #expect(text.hasSuffix("# EOF\n"))
-        #expect(text.contains(#"crossnet_throughput_bits_per_second{driver="bridge",protocol="tcp",source="h1",target="h3",streams="1"} 11800000000"#))
-        #expect(text.contains(#"crossnet_rtt_seconds{driver="overlay",protocol="icmp",source="h1",target="h2",quantile="0.99"}"#))
+        #expect(text.contains(#"crossnet_throughput_bytes_per_second{driver="bridge",protocol="tcp",source="h1",target="h3",placement="cross-host",streams="1"} 1475000000"#))
+        #expect(text.contains("# TYPE crossnet_rtt_seconds summary"))
+        #expect(text.contains(#"crossnet_rtt_seconds{driver="overlay",protocol="icmp",source="h1",target="h2",placement="cross-host",quantile="0.99"}"#))
+        #expect(text.contains(#"crossnet_rtt_seconds_count{driver="overlay",protocol="icmp",source="h1",target="h2",placement="cross-host"} 200"#))
+        #expect(text.contains(#"crossnet_loss_ratio{driver="overlay",protocol="udp",source="h1",target="h2",placement="cross-host",streams="1"} 0.025"#))
+        #expect(!text.contains("_percent"))
         #expect(text.contains(#"crossnet_test_passed{suite="overlay",test="an encrypted overlay passes traffic across hosts (h1→h2)",driver="overlay"} 0"#))
+        #expect(text.contains("crossnet_last_run_success 0\n"))
+        #expect(text.contains("crossnet_last_run_timestamp_seconds 1795683852\n"))
+        // `quantile` only on summary families.
+        let summaries = Set(text.split(separator: "\n").filter { $0.hasPrefix("# TYPE ") && $0.hasSuffix(" summary") }.map { $0.split(separator: " ")[2] })
+        for line in text.split(separator: "\n") where line.contains("quantile=") {
+            #expect(summaries.contains(line.prefix { $0 != "{" }), "\(line)")
+        }
         // One HELP/TYPE per family, families contiguous.
         let types = text.split(separator: "\n").filter { $0.hasPrefix("# TYPE ") }
         #expect(Set(types).count == types.count)
-        if FileManager.default.isExecutableFile(atPath: "/usr/bin/promtool") {
-            let folder = try ReportFixtures.temporaryFolder("prom")
-            try text.write(toFile: folder + "/m.prom", atomically: true, encoding: .utf8)
-            let output = try await LocalCommand.run(["sh", "-c", "promtool check metrics < \(folder)/m.prom"])
-            #expect(output.exitStatus == 0, "\(output.stderrText)")
-        }
+        try #require(
+            FileManager.default.isExecutableFile(atPath: "/usr/bin/promtool"),
+            "promtool is missing: run scripts/install-deps.sh (Debian package prometheus)")
+        let folder = try ReportFixtures.temporaryFolder("prom")
+        try text.write(toFile: folder + "/m.prom", atomically: true, encoding: .utf8)
+        let output = try await LocalCommand.run(["sh", "-c", "promtool check metrics < \(folder)/m.prom"])
+        #expect(output.exitStatus == 0, "\(output.stdoutText)\(output.stderrText)")
     }
 
     @Test("--push sends the metrics to a Pushgateway-like HTTP listener")
@@ -143,15 +216,16 @@ struct ReportFormatTests {
         }
         let listening = try #require(port)
         let text = PrometheusWriter().render(try ReportFixtures.document())
-        let url = PushgatewayClient.url(base: "http://127.0.0.1:\(listening)", instance: "run 1")
+        let url = PushgatewayClient.url(base: "http://127.0.0.1:\(listening)", inventory: "lab one")
         let status = try await PushgatewayClient.push(text, to: url)
         _ = try await server.value
         #expect(status == 200)
         let body = try String(contentsOfFile: folder + "/body", encoding: .utf8)
-        #expect(body.contains("crossnet_throughput_bits_per_second{driver=\"host\""))
+        #expect(body.contains("crossnet_throughput_bytes_per_second{driver=\"host\""))
         #expect(!body.contains("# EOF"))
+        #expect(body.contains("crossnet_last_run_success"))
         let request = try String(contentsOfFile: folder + "/request", encoding: .utf8)
-        #expect(request.hasPrefix("PUT /metrics/job/crossnet/instance/run%201"))
+        #expect(request.hasPrefix("PUT /metrics/job/crossnet/inventory/lab%20one"))
         #expect(request.contains("text/plain; version=0.0.4"))
     }
 

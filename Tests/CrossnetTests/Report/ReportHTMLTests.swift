@@ -8,11 +8,11 @@ struct ReportHTMLTests {
     func report() throws -> (ResultsDocument, RunComparison, String) {
         let document = try ReportFixtures.document()
         var base = document
-        // A baseline where overlay was faster and a now-failing claim passed.
+        // A baseline where overlay was twice as fast and a now-failing claim passed.
         base.measurements = base.measurements.map { record in
             var record = record
             if record.driver == "overlay" && record.metric == "throughput" {
-                record.value *= 1.6; record.stats.ci95Low! *= 1.6; record.stats.ci95High! *= 1.6
+                record = record.scaled(by: 2)
             }
             return record
         }
@@ -25,6 +25,7 @@ struct ReportHTMLTests {
     func selfContained() throws {
         let (_, comparison, html) = try report()
         #expect(comparison.hasRegression)
+        #expect(comparison.regressions.allSatisfy { $0.key.driver == "overlay" } && !comparison.regressions.isEmpty)
         #expect(html.hasPrefix("<!DOCTYPE html>"))
         #expect(html.contains("<style>"))
         #expect(html.components(separatedBy: "<svg ").count - 1 >= 3, "throughput, latency, deltas")

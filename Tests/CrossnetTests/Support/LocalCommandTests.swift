@@ -37,10 +37,11 @@ struct LocalCommandTests {
     @Test("a background child holding the output pipe does not keep the caller waiting")
     func backgroundChild() async throws {
         let clock = ContinuousClock.now
-        let output = try await LocalCommand.run(["sh", "-c", "sleep 20 & echo started"], timeout: .seconds(10))
-        #expect(output.trimmedStdout == "started")
+        let output = try await LocalCommand.run(["sh", "-c", "sleep 20 & echo $!"], timeout: .seconds(10))
         #expect(ContinuousClock.now - clock < .seconds(5))
-        _ = try await LocalCommand.run(["pkill", "-f", "^sleep 20$"])
+        // Stop exactly the child this test started, by its pid (never by name).
+        let pid = try #require(Int32(output.trimmedStdout))
+        #expect(kill(pid, SIGTERM) == 0)
     }
 
     @Test("5 MB on stdin arrive intact while the program writes")
