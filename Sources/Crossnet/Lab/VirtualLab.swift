@@ -207,8 +207,8 @@ public struct VirtualLab: Sendable {
         try makeFolder(runRoot, mode: 0o700)
         try Data("\(directory)\n".utf8).write(to: URL(fileURLWithPath: runRoot + "/directory"))
         if let user = options.sshUser {
-            try await prepareUser(user, state: &state, shell: shell)
             try openFoldersToSSHUser(options: options)
+            try await prepareUser(user, state: &state, shell: shell)
         }
         try await buildNetwork(plan: plan, state: &state, shell: shell)
         try await buildSSH(plan: plan, state: &state, shell: shell)
