@@ -341,9 +341,9 @@ final class SSHSessionCore: @unchecked Sendable {
     /// confirm or refuse a channel open within ``livenessTimeout``), and marks the connection lost
     /// when it does not, so the next call reconnects instead of waiting on a dead link. A frozen
     /// dockerd or a hung command leaves the session usable; a cut link does not.
-    func suspectConnection(after what: String) {
+    func suspectConnection(after what: String, timeout: Duration = livenessTimeout) {
         guard probe == nil, failure == nil, session != nil, event != nil else { return }
-        let created = LivenessProbe(timeout: Self.livenessTimeout, after: what)
+        let created = LivenessProbe(timeout: timeout, after: what)
         probe = created
         operations.append(created)
     }
@@ -412,6 +412,13 @@ final class SSHSessionCore: @unchecked Sendable {
                     lastKeepalive = now
                     if ssh_send_ignore(session, "crossnet-keepalive") != SSH_OK || !isAlive {
                         markLost()
+                    } else if let jump = connectedThroughJump {
+                        // Through a jump host the socket is a local socketpair: no TCP timeout
+                        // notices a dead target, so the server must answer within the same
+                        // time a direct connection's TCP_USER_TIMEOUT allows.
+                        suspectConnection(
+                            after: "a keepalive through \(jump)",
+                            timeout: max(.seconds(10), options.keepaliveInterval * 2))
                     }
                 }
             }

@@ -190,6 +190,44 @@ struct LookRealLabEndToEndTests {
             await fleet.close()
         }
     }
+
+    @Test("A host behind the bastion reconnects through it: after its own connection drops, and after the bastion's")
+    func reconnectThroughBastion() async throws {
+        try await withLab(.lookReal) { lab, description, inventory in
+            let faults = try LabFaults(lab: lab, logger: logger)
+            let fleet = try await HostFleet.connect(inventory, logger: logger)
+            let h3 = fleet.session("h3")
+            let h1Address = description.hosts[0].address
+            /// The first call that gets through within 15 s (the first ones may meet the backoff).
+            func firstAnswer() async throws -> String? {
+                let start = ContinuousClock.now
+                while ContinuousClock.now - start < .seconds(15) {
+                    if let output = try? await h3.exec("echo $SSH_CONNECTION", timeout: .seconds(5)) {
+                        return output.stdoutText.split(separator: " ").first.map(String.init)
+                    }
+                    try await Task.sleep(for: .milliseconds(250))
+                }
+                return nil
+            }
+            #expect(try await firstAnswer() == h1Address)
+
+            // h3's own connection drops (its sshd stops, dropping its connections, and comes back):
+            // the next call reconnects, through h1 (h3 refuses anyone else).
+            try await faults.stopSSHD(host: "h3")
+            try await faults.startSSHD(host: "h3")
+            #expect(try await firstAnswer() == h1Address)
+            #expect(h3.reconnects == 1)
+
+            // The bastion's connection drops, and with it the tunnel h3's session runs in: a call to
+            // h3 reconnects h1 first, then h3 through it.
+            try await faults.stopSSHD(host: "h1")
+            try await faults.startSSHD(host: "h1")
+            #expect(try await firstAnswer() == h1Address)
+            #expect(h3.reconnects == 2)
+            #expect(fleet.session("h1").reconnects == 1)
+            await fleet.close()
+        }
+    }
 }
 
 /// A fake `ssh` first on PATH that records how it was called and fails: shows whether anything
