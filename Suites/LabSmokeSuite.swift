@@ -179,12 +179,14 @@ extension LabSmokeSuite {
         let inventory = try #require(SuiteInventory.inventory)
         let host = try #require(inventory.hosts.last)
         let lab = VirtualLab(directory: try #require(SuiteInventory.labDirectory))
+        let fleet = try await SuiteEnvironment.shared.get().fleet
+        let interface = fleet.config(host.name).interface ?? "eth0"
         var options = SSHOptions()
         options.keepaliveInterval = .seconds(2)
         let session = try await SSHSession.connect(SSHEndpoint(host: host), options: options, logger: .init(label: "test"))
         #expect(try await session.exec("true", timeout: .seconds(10)).exitStatus == 0)
         // Unplug the host: its lab-side interface goes down (not over SSH: that is what breaks).
-        #expect(try await lab.exec(host: host.name, command: ["ip", "link", "set", "eth0", "down"]) == 0)
+        #expect(try await lab.exec(host: host.name, command: ["ip", "link", "set", interface, "down"]) == 0)
         let clock = ContinuousClock.now
         do {
             _ = try await session.exec("true", timeout: .seconds(60))
@@ -193,11 +195,10 @@ extension LabSmokeSuite {
             #expect("\(error)".contains(host.name), "\(error)")
         }
         let elapsed = ContinuousClock.now - clock
-        _ = try await lab.exec(host: host.name, command: ["ip", "link", "set", "eth0", "up"])
+        _ = try await lab.exec(host: host.name, command: ["ip", "link", "set", interface, "up"])
         await session.close()
         #expect(elapsed < .seconds(30), "took \(elapsed) to notice")
         // The host is back for everyone else.
-        let fleet = try await SuiteEnvironment.shared.get().fleet
         #expect(try await fleet.exec(host.name, "true", timeout: .seconds(30)).exitStatus == 0)
     }
 }

@@ -8,6 +8,12 @@ struct InventoryOptions: ParsableArguments {
     @Option(name: .long, help: "Inventory YAML file (default: the virtual lab's .lab/inventory.yaml).")
     var inventory: String?
 
+    @Option(name: .long, help: ArgumentHelp(
+        "OpenSSH client config for the inventory's ssh_alias hosts (default: ~/.ssh/config; a missing default file is fine).",
+        discussion: "Read with libssh's parser: Host, Match, Include, HostName, User, Port, IdentityFile, UserKnownHostsFile, ProxyJump (jump hosts are passed natively, each host key verified; no ssh client runs).",
+        valueName: "FILE"))
+    var sshConfig: String?
+
     @Flag(name: .long, help: "Record unknown host keys in known_hosts instead of refusing them (like StrictHostKeyChecking=accept-new).")
     var acceptNewHostKeys = false
 
@@ -22,7 +28,12 @@ struct InventoryOptions: ParsableArguments {
             throw InputError(
                 "no inventory given and no virtual lab at .lab — pass --inventory FILE or run `crossnet lab up` first")
         }
-        return try InventoryLoader.load(path: inventoryPath)
+        if let sshConfig {
+            // Suites that `crossnet run` starts load the inventory themselves: hand them the file.
+            let absolute = sshConfig.hasPrefix("/") ? sshConfig : FileManager.default.currentDirectoryPath + "/" + sshConfig
+            setenv(InventoryLoader.sshConfigEnvironmentVariable, absolute, 1)
+        }
+        return try InventoryLoader.load(path: inventoryPath, sshConfigPath: sshConfig)
     }
 
     var sshOptions: SSHOptions {

@@ -53,20 +53,56 @@ struct LabUpCommand: AsyncParsableCommand {
 
     @OptionGroup var directory: LabDirectoryOption
 
+    @Option(name: .long, help: "Log in as this non-root user, in the docker group (created if missing, removed by `lab down` if the lab created it).")
+    var sshUser: String?
+
+    @Option(name: .long, help: "Port every host's sshd listens on.")
+    var sshPort: Int?
+
+    @Option(name: .long, help: "Name of each host's lab interface (default eth0).")
+    var interface: String?
+
+    @Flag(name: .long, help: "h1 is a bastion: the other hosts accept SSH only from h1; the inventory names hosts by the aliases of DIR/ssh_config (ProxyJump h1).")
+    var bastion = false
+
+    @Flag(name: .long, help: "sshd forbids stream-local forwarding (the bastion still forwards TCP): Crossnet must reach the Engines through `docker system dial-stdio`.")
+    var forbidStreamLocalForwarding = false
+
+    @Flag(name: .long, help: "Preset that looks like a real lab: --ssh-user crossnet --ssh-port 2222 --interface ens3 --bastion (each may still be overridden).")
+    var lookReal = false
+
+    /// The lab's look from the flags (`--look-real` first, then the individual options).
+    var labOptions: LabOptions {
+        var options = lookReal ? LabOptions.lookReal : LabOptions()
+        if let sshUser { options.sshUser = sshUser }
+        if let sshPort { options.sshPort = sshPort }
+        if let interface { options.interfaceName = interface }
+        if bastion { options.bastion = true }
+        if forbidStreamLocalForwarding { options.forbidStreamLocalForwarding = true }
+        return options
+    }
+
     func run() async throws {
         CLILogging.bootstrap
         let logger = Logger(label: "crossnet.lab")
         try await withExitCodes {
             let lab = VirtualLab(directory: directory.dir)
             do {
-                let description = try await lab.up(hostCount: hosts, subnet: subnet, engine: engine, logger: logger)
+                let description = try await lab.up(
+                    hostCount: hosts, subnet: subnet, options: labOptions, engine: engine, logger: logger)
                 print("lab \(description.id) up: \(description.hosts.count) hosts on \(description.subnet)"
                     + (engine == .docker29 ? ", each Engine behind a Docker 29 test double" : ""))
                 for host in description.hosts { print("  \(host.name)  \(host.address)") }
                 print("inventory: \(description.inventoryPath)")
+                print("ssh config: \(description.sshConfigPath)")
+                if description.options.bastion {
+                    print("hosts are ssh_config aliases: pass --ssh-config \(description.sshConfigPath) to every command")
+                }
                 // The probe image goes onto the lab hosts the way it goes onto real ones: over SSH.
+                let inventory = try InventoryLoader.load(
+                    path: description.inventoryPath, sshConfigPath: description.sshConfigPath)
                 let (image, _) = try await ProbeImageLoader.buildAndLoad(
-                    inventory: try InventoryLoader.load(path: description.inventoryPath), options: SSHOptions(), logger: logger)
+                    inventory: inventory, options: SSHOptions(), logger: logger)
                 print("probe image: \(image.tag) loaded on every host")
                 return 0
             } catch let error as LabAlreadyUp {

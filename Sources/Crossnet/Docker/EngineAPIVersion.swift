@@ -106,6 +106,7 @@ public final class EngineAPISelection: @unchecked Sendable {
     private var chosen: EngineAPIVersion?
     private var engineRange: EngineAPIRange?
     private var inFlight: Task<EngineAPIVersion, any Error>?
+    private var waiters = 0
 
     /// Negotiate on the first call: the highest version in both the Engine's range and `supported`.
     public init(supported: EngineAPIRange = .crossnet) {
@@ -126,6 +127,8 @@ public final class EngineAPISelection: @unchecked Sendable {
 
     /// The chosen version, running `negotiate` once when there is none yet: calls that arrive
     /// while it runs wait for the same answer. A failure is not kept (the next call asks again).
+    /// A cancelled caller stops waiting at once; when no caller waits any more, the negotiation
+    /// is cancelled too.
     func resolve(_ negotiate: @escaping @Sendable () async throws -> EngineAPIVersion) async throws -> EngineAPIVersion {
         let task: Task<EngineAPIVersion, any Error> = lock.withLock {
             if let chosen { return Task { chosen } }
@@ -134,8 +137,19 @@ public final class EngineAPISelection: @unchecked Sendable {
             inFlight = task
             return task
         }
+        lock.withLock { waiters += 1 }
+        defer { lock.withLock { waiters -= 1 } }
+        let once = ResumeOnce<EngineAPIVersion>()
         do {
-            return try await task.value
+            return try await withTaskCancellationHandler {
+                try await withCheckedThrowingContinuation { continuation in
+                    once.install(continuation)
+                    Task { once.resume(with: await task.result) }
+                }
+            } onCancel: {
+                once.resume(with: .failure(CancellationError()))
+                if lock.withLock({ waiters <= 1 }) { task.cancel() }
+            }
         } catch {
             lock.withLock { if inFlight == task { inFlight = nil } }
             throw error

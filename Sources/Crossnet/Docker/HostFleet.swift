@@ -9,6 +9,8 @@ public final class HostFleet: Sendable {
     public let logger: Logger
     let pool: SSHConnectionPool
     let sessions: [String: SSHSession]
+    /// How each connected host's Engine is reached (see ``EngineDialer``).
+    let dialers: [String: EngineDialer]
     /// Each host's Engine API version, negotiated on its first Engine call.
     let apiSelections: [String: EngineAPISelection]
     /// Whether each host's Engine still answers (see ``EngineHealth``).
@@ -26,6 +28,12 @@ public final class HostFleet: Sendable {
         self.logger = logger
         self.pool = pool
         self.sessions = sessions
+        var dialers: [String: EngineDialer] = [:]
+        for host in inventory.hosts {
+            guard let session = sessions[host.name] else { continue }
+            dialers[host.name] = EngineDialer(host: host.name, socket: host.dockerSocket, session: session, logger: logger)
+        }
+        self.dialers = dialers
         self.apiSelections = Dictionary(uniqueKeysWithValues: inventory.hosts.map { ($0.name, EngineAPISelection()) })
         self.engineHealth = Dictionary(uniqueKeysWithValues: inventory.hosts.map { ($0.name, EngineHealth()) })
         self.downHosts = downHosts
@@ -81,15 +89,21 @@ public final class HostFleet: Sendable {
         return session
     }
 
-    /// The Docker Engine on `host`, reached through its SSH session.
+    /// The Docker Engine on `host`, reached through its SSH session (stream-local forwarding, or
+    /// `docker system dial-stdio` where sshd forbids that; see ``EngineDialer``).
     public func engine(_ host: String) -> DockerEngine {
-        let session = session(host)
-        let socket = config(host).dockerSocket
+        let dialer = dialer(host)
         return DockerEngine(
             host: host, transcript: transcript, api: apiSelections[host] ?? EngineAPISelection(), health: engineHealth[host]
         ) {
-            try await session.openUnixSocketChannel(path: socket, timeout: .seconds(30))
+            try await dialer.open(timeout: .seconds(30))
         }
+    }
+
+    /// How `host`'s Engine is reached.
+    public func dialer(_ host: String) -> EngineDialer {
+        guard let dialer = dialers[host] else { preconditionFailure("unknown host \(host)") }
+        return dialer
     }
 
     /// The Engine API version negotiated with `host`, `nil` before its first Engine call (for

@@ -58,12 +58,18 @@ public struct HostConfig: Sendable, Equatable, Hashable {
     public var interface: String?
     /// Path of the Docker Engine socket on the host.
     public var dockerSocket: String
+    /// Jump hosts SSH passes through (`ProxyJump` in the ssh config), first hop first; empty for
+    /// a direct connection.
+    public var proxyJump: [SSHHop]
+    /// The ssh config file the host was resolved with, if one exists; the connection applies it
+    /// again (libssh's parser) for its `IdentityFile` list and algorithm settings.
+    public var sshConfigFile: String?
 
     public init(
         name: String, address: String, dataAddress: String? = nil, dataAddressName: String? = nil,
         sshAlias: String? = nil, port: Int = 22, user: String = "root",
         identityFiles: [String] = [], knownHostsFile: String, interface: String? = nil,
-        dockerSocket: String = "/var/run/docker.sock"
+        dockerSocket: String = "/var/run/docker.sock", proxyJump: [SSHHop] = [], sshConfigFile: String? = nil
     ) {
         self.name = name
         self.address = address
@@ -76,6 +82,37 @@ public struct HostConfig: Sendable, Equatable, Hashable {
         self.knownHostsFile = knownHostsFile
         self.interface = interface
         self.dockerSocket = dockerSocket
+        self.proxyJump = proxyJump
+        self.sshConfigFile = sshConfigFile
+    }
+}
+
+/// One jump host on the way to an inventory host, resolved through the ssh config.
+public struct SSHHop: Sendable, Equatable, Hashable {
+    /// The name as written in `ProxyJump` (an ssh config alias or an address).
+    public var name: String
+    /// Address or DNS name to connect to.
+    public var address: String
+    /// SSH port.
+    public var port: Int
+    /// SSH user.
+    public var user: String
+    /// Private key files to try after ssh-agent (absolute); empty means libssh's list from the
+    /// ssh config (`IdentityFile`, then `~/.ssh/id_ed25519`, `id_ecdsa`, `id_rsa`).
+    public var identityFiles: [String]
+    /// known_hosts file the jump host's key is verified against.
+    public var knownHostsFile: String
+
+    public init(
+        name: String, address: String, port: Int = 22, user: String, identityFiles: [String] = [],
+        knownHostsFile: String
+    ) {
+        self.name = name
+        self.address = address
+        self.port = port
+        self.user = user
+        self.identityFiles = identityFiles
+        self.knownHostsFile = knownHostsFile
     }
 }
 

@@ -20,12 +20,17 @@ public enum InventoryLoader {
     ]
     static let thresholdsKeys = ["regression_tolerance", "noisy_cv", "cpu_bound"]
 
+    /// Environment variable naming the ssh config when `load` is given none (set by the CLI's
+    /// `--ssh-config` for the suites it starts).
+    public static let sshConfigEnvironmentVariable = "CROSSNET_SSH_CONFIG"
+
     /// Loads the inventory at `path`.
     ///
     /// - Parameters:
     ///   - path: the inventory YAML file; relative paths inside it resolve against its folder.
-    ///   - sshConfigPath: OpenSSH client config used for `ssh_alias`; default `~/.ssh/config`. A
-    ///     missing default file counts as empty; a missing explicit file is an error.
+    ///   - sshConfigPath: OpenSSH client config used for `ssh_alias` (read with libssh's parser:
+    ///     `Include`, `Match`, `ProxyJump`; see ``SSHConfig``); default `~/.ssh/config`. A missing
+    ///     default file counts as empty; a missing explicit file is an error.
     ///   - homeDirectory: used for `~` expansion and defaults; default `$HOME`.
     ///   - lookup: resolves DNS names to data addresses (see ``DataAddress``); default getaddrinfo.
     public static func load(
@@ -40,6 +45,8 @@ public enum InventoryLoader {
         } catch {
             throw InputError(file: path, "cannot read the inventory file: \(reason(error, path: absolute))")
         }
+        let sshConfigPath = sshConfigPath
+            ?? ProcessInfo.processInfo.environment[sshConfigEnvironmentVariable].flatMap { $0.isEmpty ? nil : $0 }
         let configPath = sshConfigPath.map { absolutePath(SSHConfig.expandTilde($0, home: home), base: FileManager.default.currentDirectoryPath) }
             ?? home + "/.ssh/config"
         var sshConfig: SSHConfig?
@@ -329,6 +336,7 @@ private struct Context {
         let addressNode: Node
         var alias: String?
         var resolved: SSHConfig.Resolved?
+        var configFile: String?
         switch (fields["address"], fields["ssh_alias"]) {
         case (let node?, nil):
             address = try reader.string(node, key: "address", context: context)
@@ -336,12 +344,19 @@ private struct Context {
             addressNode = node
         case (nil, let node?):
             let value = try reader.string(node, key: "ssh_alias", context: context)
-            guard let sshConfig, let match = sshConfig.resolve(alias: value) else {
+            let match: SSHConfig.Resolved?
+            do {
+                match = try sshConfig?.resolve(alias: value)
+            } catch let error as InputError {
+                throw reader.error(at: node, "ssh_alias '\(value)' in \(context): \(error.message) (\(error.file ?? "ssh config"))")
+            }
+            guard let sshConfig, let match else {
                 let configName = sshConfig.map { $0.path ?? "the ssh config" } ?? "any ssh config (none was found)"
                 throw reader.error(at: node, "ssh_alias '\(value)' in \(context) matches no Host entry in \(configName); add a 'Host \(value)' block there or use 'address' instead")
             }
             alias = value
             resolved = match
+            configFile = sshConfig.path
             address = match.hostName
             try checkAddress(address, node: node, context: context, source: "HostName of ssh_alias '\(value)'")
             addressNode = node
@@ -354,20 +369,29 @@ private struct Context {
         }
 
         let port = own.port?.0 ?? resolved?.port ?? defaults.port?.0 ?? 22
-        let user = own.user?.0 ?? resolved?.user ?? defaults.user?.0 ?? "root"
+        // OpenSSH's default user is the local user name.
+        let user = own.user?.0 ?? resolved?.user ?? defaults.user?.0 ?? SSHConfig.localUserName
         if own.user == nil, let alias, let configUser = resolved?.user, !Self.validUser(configUser) {
             throw reader.error(at: addressNode, "User '\(configUser)' of ssh_alias '\(alias)' in \(context) must be a login name of at most 32 letters, digits, '_', '.' and '-' (no spaces or shell characters); fix it in the ssh config or set 'user'")
         }
+        // An empty list lets libssh try the ssh config's IdentityFile entries, then
+        // ~/.ssh/id_ed25519, id_ecdsa and id_rsa (after ssh-agent), as OpenSSH does.
+        let explicitIdentities = own.identity?.map(\.0) ?? defaults.identity?.map(\.0)
         let identities: [String]
         if let own = own.identity {
             identities = own.map(\.0)
-        } else if let resolved, !resolved.identityFiles.isEmpty {
-            // As OpenSSH does, IdentityFile entries that do not exist are skipped.
-            identities = resolved.identityFiles
-                .map { InventoryLoader.absolutePath($0, base: FileManager.default.currentDirectoryPath) }
-                .filter { FileManager.default.isReadableFile(atPath: $0) }
+        } else if resolved?.identityFile != nil {
+            identities = []
         } else {
             identities = defaults.identity?.map(\.0) ?? []
+        }
+        let knownHosts = own.knownHosts ?? resolved?.knownHostsFile.map(path) ?? defaults.knownHosts
+            ?? home + "/.ssh/known_hosts"
+        var hops: [SSHHop] = []
+        if let resolved, let sshConfig, !resolved.proxyJump.isEmpty {
+            hops = try jumpHosts(
+                resolved.proxyJump, config: sshConfig, knownHosts: knownHosts, identities: explicitIdentities ?? [],
+                node: fields["ssh_alias"] ?? node, context: context, seen: [alias ?? name])
         }
         var dataNode: Node?
         var configuredData: String?
@@ -387,10 +411,46 @@ private struct Context {
             name: name, address: address, dataAddress: data.address, dataAddressName: data.name,
             sshAlias: alias, port: port, user: user,
             identityFiles: identities,
-            knownHostsFile: own.knownHosts ?? defaults.knownHosts ?? home + "/.ssh/known_hosts",
+            knownHostsFile: knownHosts,
             interface: own.interface ?? defaults.interface,
-            dockerSocket: own.dockerSocket ?? defaults.dockerSocket ?? "/var/run/docker.sock")
+            dockerSocket: own.dockerSocket ?? defaults.dockerSocket ?? "/var/run/docker.sock",
+            proxyJump: hops, sshConfigFile: configFile)
         return ParsedHost(config: config, node: node, nameNode: nameNode, addressNode: addressNode)
+    }
+
+    /// Resolves a `ProxyJump` list into hops, first hop first. The first hop's own `ProxyJump`
+    /// (if any) is followed too, as OpenSSH does; a loop or more than 8 hops is an error.
+    func jumpHosts(
+        _ specs: [SSHConfig.JumpSpec], config: SSHConfig, knownHosts: String, identities: [String], node: Node,
+        context: String, seen: Set<String>
+    ) throws -> [SSHHop] {
+        var hops: [SSHHop] = []
+        var seen = seen
+        for (index, spec) in specs.enumerated() {
+            guard !seen.contains(spec.host), seen.count <= 8 else {
+                throw reader.error(at: node, "ProxyJump of \(context) loops or is longer than 8 hops (at '\(spec.host)'); check the ssh config's ProxyJump lines")
+            }
+            seen.insert(spec.host)
+            let settings: SSHConfig.Resolved
+            do {
+                settings = try config.settings(for: spec.host)
+            } catch let error as InputError {
+                throw reader.error(at: node, "jump host '\(spec.host)' of \(context): \(error.message)")
+            }
+            try checkAddress(settings.hostName, node: node, context: context, source: "jump host '\(spec.host)'")
+            if index == 0, !settings.proxyJump.isEmpty {
+                hops += try jumpHosts(
+                    settings.proxyJump, config: config, knownHosts: knownHosts, identities: identities, node: node,
+                    context: context, seen: seen)
+                seen.formUnion(hops.map(\.name))
+            }
+            hops.append(SSHHop(
+                name: spec.host, address: settings.hostName, port: spec.port ?? settings.port ?? 22,
+                user: spec.user ?? settings.user ?? SSHConfig.localUserName,
+                identityFiles: settings.identityFile != nil ? [] : identities,
+                knownHostsFile: settings.knownHostsFile.map(path) ?? knownHosts))
+        }
+        return hops
     }
 
     // MARK: Network

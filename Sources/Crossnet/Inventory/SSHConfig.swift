@@ -1,180 +1,228 @@
+import CLibSSH
 import Foundation
 
-/// The subset of an OpenSSH client configuration (`~/.ssh/config`) Crossnet uses to resolve an
-/// inventory host's `ssh_alias`.
+/// An OpenSSH client configuration file (`~/.ssh/config`, or the file given with `--ssh-config`),
+/// read with libssh's own parser (`ssh_options_parse_config`): `Host`, `Match` (`all`, `host`,
+/// `user`, `localuser`, `exec`), `Include` (globs; relative paths under `~/.ssh`), `HostName`
+/// (`%h` expanded), `User`, `Port`, `IdentityFile`, `UserKnownHostsFile`, `ProxyJump`, and the
+/// algorithm and timeout keywords libssh knows.
 ///
-/// Understood: `Host` blocks (several patterns per line, `*` and `?` wildcards, `!` negation),
-/// and the keywords `HostName`, `User`, `Port` and `IdentityFile` (may repeat). Keywords are
-/// case-insensitive; `Keyword value`, `Keyword=value` and `Keyword = value` all work; values may be
-/// double-quoted; lines starting with `#` and words starting with `#` end the line (comments).
-/// Settings before the first `Host` line apply to every host, as in OpenSSH.
+/// Resolution follows libssh 0.10, which differs from OpenSSH in ways worth knowing (see
+/// `docs/inventory.md`): once a `HostName` line applied, later `Host` and `Match host` lines are
+/// matched against that HostName, not the alias (put shared blocks first); a `!pattern` excludes
+/// only when it comes before the positive pattern that matches; the Host state of an included file
+/// carries on after its `Include` line.
 ///
-/// Ignored safely: `Match` blocks (everything up to the next `Host` line), `Include`, and every other
-/// keyword. In `IdentityFile`, `~` and `%d` expand to the home directory, `%h` to the host name,
-/// `%u` to the local user, `%r` to the remote user, `%%` to `%`.
+/// libssh 0.10 turns `ProxyJump` into a `ProxyCommand` running the OpenSSH client. Crossnet never
+/// runs it: ``resolve(alias:)`` reads the jump list back out of it, and the transport reaches the
+/// host through each jump host natively. Any other `ProxyCommand` is refused.
 public struct SSHConfig: Sendable, Equatable {
-    /// One `Host` block: its patterns and the settings it gives.
-    public struct HostBlock: Sendable, Equatable {
-        /// The patterns on the `Host` line, as written (`!` kept).
-        public var patterns: [String]
-        /// 1-based line of the `Host` keyword (0 for the implicit block before any `Host` line).
-        public var line: Int
-        public var hostName: String?
+    /// One entry of a `ProxyJump` list: `[user@]host[:port]`, `host` an alias or an address.
+    public struct JumpSpec: Sendable, Equatable, Hashable, CustomStringConvertible {
+        public var host: String
         public var user: String?
         public var port: Int?
-        /// `IdentityFile` values in order, `~` expanded, `%` tokens still in place.
-        public var identityFiles: [String]
+
+        public init(host: String, user: String? = nil, port: Int? = nil) {
+            self.host = host
+            self.user = user
+            self.port = port
+        }
+
+        /// Parses `[user@]host[:port]`; IPv6 addresses in brackets (`[2001:db8::1]:22`).
+        public init?(parsing text: String) {
+            var rest = Substring(text)
+            if let at = rest.lastIndex(of: "@") {
+                user = String(rest[..<at])
+                rest = rest[rest.index(after: at)...]
+                if user?.isEmpty == true { return nil }
+            }
+            if rest.hasPrefix("[") {
+                guard let close = rest.firstIndex(of: "]") else { return nil }
+                host = String(rest[rest.index(after: rest.startIndex)..<close])
+                rest = rest[rest.index(after: close)...]
+            } else if let colon = rest.firstIndex(of: ":") {
+                host = String(rest[..<colon])
+                rest = rest[colon...]
+            } else {
+                host = String(rest)
+                rest = ""
+            }
+            if rest.hasPrefix(":") {
+                guard let value = Int(rest.dropFirst()), (1...65535).contains(value) else { return nil }
+                port = value
+            } else if !rest.isEmpty {
+                return nil
+            }
+            if host.isEmpty { return nil }
+        }
+
+        public var description: String {
+            let name = host.contains(":") ? "[\(host)]" : host
+            return (user.map { "\($0)@" } ?? "") + name + (port.map { ":\($0)" } ?? "")
+        }
+    }
+
+    /// What the configuration gives one host name.
+    public struct Resolved: Sendable, Equatable {
+        /// The host to connect to: the `HostName` that applied (`%h` expanded), or the name itself.
+        public var hostName: String
+        /// `User`, if the configuration sets one.
+        public var user: String?
+        /// `Port`, if the configuration sets one.
+        public var port: Int?
+        /// `UserKnownHostsFile`, if the configuration sets one (absolute, `~` expanded).
+        public var knownHostsFile: String?
+        /// The first `IdentityFile` libssh will try (as written, `%` tokens unexpanded), if the
+        /// configuration gives any. libssh tries every one given, then `~/.ssh/id_ed25519`,
+        /// `id_ecdsa` and `id_rsa`.
+        public var identityFile: String?
+        /// `ProxyJump` hosts in the order they are passed through: the first is connected to
+        /// directly, the host itself through the last.
+        public var proxyJump: [JumpSpec]
 
         public init(
-            patterns: [String], line: Int, hostName: String? = nil, user: String? = nil, port: Int? = nil,
-            identityFiles: [String] = []
+            hostName: String, user: String? = nil, port: Int? = nil, knownHostsFile: String? = nil,
+            identityFile: String? = nil, proxyJump: [JumpSpec] = []
         ) {
-            self.patterns = patterns
-            self.line = line
             self.hostName = hostName
             self.user = user
             self.port = port
-            self.identityFiles = identityFiles
-        }
-
-        /// OpenSSH rule: a block applies when some positive pattern matches the name and no negated
-        /// pattern does. Matching is case-insensitive.
-        public func matches(_ name: String) -> Bool {
-            var positive = false
-            for pattern in patterns {
-                if pattern.hasPrefix("!") {
-                    if SSHConfig.wildcardMatch(String(pattern.dropFirst()), name) { return false }
-                } else if SSHConfig.wildcardMatch(pattern, name) {
-                    positive = true
-                }
-            }
-            return positive
-        }
-
-        /// `true` when the block names hosts specifically: it has a positive pattern other than `*`.
-        var isSpecific: Bool { patterns.contains { !$0.hasPrefix("!") && $0 != "*" } }
-    }
-
-    /// What an alias resolves to.
-    public struct Resolved: Sendable, Equatable {
-        /// The host to connect to: the first `HostName` obtained (with `%h` replaced), or the alias.
-        public var hostName: String
-        /// The first `User` obtained, if any.
-        public var user: String?
-        /// The first `Port` obtained, if any.
-        public var port: Int?
-        /// Every `IdentityFile` from every matching block, in file order, tokens expanded.
-        public var identityFiles: [String]
-
-        public init(hostName: String, user: String? = nil, port: Int? = nil, identityFiles: [String] = []) {
-            self.hostName = hostName
-            self.user = user
-            self.port = port
-            self.identityFiles = identityFiles
+            self.knownHostsFile = knownHostsFile
+            self.identityFile = identityFile
+            self.proxyJump = proxyJump
         }
     }
 
-    /// The file this configuration came from, if any (used in error messages).
+    /// The configuration file (absolute); `nil` for "no configuration" (nothing resolves).
     public var path: String?
-    /// Blocks in file order; the first one is the implicit block for lines before any `Host`.
-    public var blocks: [HostBlock]
-    /// Home directory used for `~` and `%d`.
+    /// Home directory: `Include` and `%d` resolve under `<home>/.ssh`.
     public var homeDirectory: String
 
-    /// Parses configuration text.
-    ///
-    /// - Throws: ``InputError`` pointing at the line, for a `Port` that is not 1...65535 or a
-    ///   `Host`/`HostName`/`User`/`Port`/`IdentityFile` line without a value.
-    public init(text: String, path: String? = nil, homeDirectory: String? = nil) throws {
+    /// A configuration read from `path` (which need not exist: a missing file configures nothing).
+    public init(path: String?, homeDirectory: String? = nil) {
         self.path = path
         self.homeDirectory = homeDirectory ?? SSHConfig.defaultHomeDirectory
-        var blocks = [HostBlock(patterns: ["*"], line: 0)]
-        var inMatch = false
-        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let lineNumber = index + 1
-            let words = SSHConfig.split(String(rawLine))
-            guard let first = words.first else { continue }
-            let keyword = first.lowercased()
-            let arguments = Array(words.dropFirst())
-            func fail(_ message: String) -> InputError {
-                InputError(file: path, line: lineNumber, column: nil, message)
-            }
-            switch keyword {
-            case "host":
-                guard !arguments.isEmpty else { throw fail("'Host' needs at least one pattern") }
-                blocks.append(HostBlock(patterns: arguments, line: lineNumber))
-                inMatch = false
-                continue
-            case "match":
-                inMatch = true
-                continue
-            default:
-                break
-            }
-            if inMatch { continue }
-            let known = ["hostname", "user", "port", "identityfile"]
-            guard known.contains(keyword) else { continue }
-            guard let value = arguments.first else { throw fail("'\(first)' needs a value") }
-            var block = blocks[blocks.count - 1]
-            switch keyword {
-            case "hostname":
-                if block.hostName == nil { block.hostName = value }
-            case "user":
-                if block.user == nil { block.user = value }
-            case "port":
-                guard let port = Int(value), (1...65535).contains(port) else {
-                    throw fail("'Port \(value)' is not a port number from 1 to 65535")
-                }
-                if block.port == nil { block.port = port }
-            case "identityfile":
-                block.identityFiles.append(SSHConfig.expandTilde(value, home: self.homeDirectory))
-            default:
-                break
-            }
-            blocks[blocks.count - 1] = block
-        }
-        self.blocks = blocks
     }
 
-    /// Reads and parses the file at `path`.
+    /// The configuration at `path`, which must exist and be readable.
+    /// - Throws: ``InputError`` when the file cannot be read.
     public static func load(path: String, homeDirectory: String? = nil) throws -> SSHConfig {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw InputError(file: path, "cannot read the ssh config file: \(error.localizedDescription)")
+        guard FileManager.default.isReadableFile(atPath: path) else {
+            let reason = FileManager.default.fileExists(atPath: path) ? "is not readable" : "does not exist"
+            throw InputError(file: path, "cannot read the ssh config file: \(path) \(reason)")
         }
-        return try SSHConfig(text: text, path: path, homeDirectory: homeDirectory)
+        return SSHConfig(path: path, homeDirectory: homeDirectory)
     }
 
-    /// Resolves a host alias the way `ssh alias` would, for the keywords Crossnet uses.
+    /// The `~/.ssh` folder libssh resolves `Include` and `%d` against.
+    public var sshDirectory: String { homeDirectory + "/.ssh" }
+
+    /// Resolves `name` as `ssh name` would, with libssh's parser.
     ///
-    /// Every matching block contributes, in file order; for each keyword the first value obtained
-    /// wins, except `IdentityFile`, which accumulates.
-    ///
-    /// Rule for "known alias": returns `nil` unless at least one matching block names hosts
-    /// specifically, i.e. has a positive pattern other than a lone `*` (`Host lab-*` counts, `Host *`
-    /// and settings before the first `Host` line do not). This catches a mistyped alias instead of
-    /// silently connecting to a host called like the typo.
-    public func resolve(alias: String) -> Resolved? {
-        let matching = blocks.filter { $0.matches(alias) }
-        guard matching.contains(where: \.isSpecific) else { return nil }
-        var hostName: String?
+    /// - Returns: `nil` when the name is not known to the configuration: nothing the
+    ///   configuration sets for it differs from what it sets for a name no specific `Host`/`Match`
+    ///   line matches (so `Host *` alone does not make a typo a known alias).
+    /// - Throws: ``InputError`` naming the file for a line libssh cannot parse, a `ProxyCommand`
+    ///   (Crossnet connects through `ProxyJump` only), or a bad `ProxyJump` entry.
+    public func resolve(alias name: String) throws -> Resolved? {
+        let resolved = try lookup(name)
+        let baseline = try lookup(Self.unmatchedName)
+        let known =
+            resolved.hostName.lowercased() != name.lowercased() || resolved.user != baseline.user || resolved.port != baseline.port
+            || resolved.knownHostsFile != baseline.knownHostsFile || resolved.identityFile != baseline.identityFile
+            || resolved.proxyJump != baseline.proxyJump
+        return known ? resolved : nil
+    }
+
+    /// Resolves `name` without the "known alias" rule: what a connection to `name` (an address,
+    /// or a jump host) gets from the configuration.
+    /// - Throws: like ``resolve(alias:)``.
+    public func settings(for name: String) throws -> Resolved {
+        try lookup(name)
+    }
+
+    /// A name no `Host` pattern but a catch-all matches.
+    static let unmatchedName = "crossnet-unmatched.invalid"
+    /// Port set before parsing to see whether the configuration sets one (a config saying
+    /// `Port 1` reads as "no Port").
+    private static let portSentinel: UInt32 = 1
+
+    private func lookup(_ name: String) throws -> Resolved {
+        guard let path else { return Resolved(hostName: name) }
+        guard let session = ssh_new() else { throw InputError(file: path, "ssh_new failed: out of memory") }
+        defer { ssh_free(session) }
+        func fail(_ what: String) -> InputError {
+            let message = ssh_get_error(UnsafeMutableRawPointer(session)).map { String(cString: $0) } ?? ""
+            return InputError(
+                file: path, "libssh cannot read this ssh config for '\(name)' (\(what))"
+                    + (message.isEmpty ? "" : ": \(message)"))
+        }
+        var port = Self.portSentinel
+        guard ssh_options_set(session, SSH_OPTIONS_HOST, name) == SSH_OK,
+            ssh_options_set(session, SSH_OPTIONS_SSH_DIR, sshDirectory) == SSH_OK,
+            ssh_options_set(session, SSH_OPTIONS_PORT, &port) == SSH_OK
+        else { throw fail("setting the host name") }
+        guard ssh_options_parse_config(session, path) == SSH_OK else { throw fail("ssh_options_parse_config") }
+
+        func string(_ option: ssh_options_e) -> String? {
+            var value: UnsafeMutablePointer<CChar>?
+            guard ssh_options_get(session, option, &value) == SSH_OK, let value else { return nil }
+            defer { ssh_string_free_char(value) }
+            return String(cString: value)
+        }
+        var resolvedPort: UInt32 = 0
+        _ = ssh_options_get_port(session, &resolvedPort)
+        var result = Resolved(
+            hostName: string(SSH_OPTIONS_HOST) ?? name, user: string(SSH_OPTIONS_USER),
+            port: resolvedPort == Self.portSentinel ? nil : Int(resolvedPort),
+            knownHostsFile: string(SSH_OPTIONS_KNOWNHOSTS).map { Self.expandTilde($0, home: homeDirectory) })
+        // Only identities the configuration added: libssh's own defaults are always last.
+        if let first = string(SSH_OPTIONS_IDENTITY), !Self.libsshDefaultIdentities.contains(first) {
+            result.identityFile = first
+        }
+        if let command = string(SSH_OPTIONS_PROXYCOMMAND) {
+            guard let jumps = Self.proxyJump(fromLibSSHCommand: command) else {
+                throw InputError(
+                    file: path,
+                    "'\(name)' gets a ProxyCommand (\(command)); Crossnet does not run proxy commands: "
+                        + "use 'ProxyJump host' for jump hosts (Crossnet connects through them itself)")
+            }
+            result.proxyJump = jumps
+        }
+        return result
+    }
+
+    /// libssh's default identity list, as `ssh_options_get` reports its head before expansion.
+    static let libsshDefaultIdentities: Set<String> = ["%d/id_ed25519", "%d/id_ecdsa", "%d/id_rsa", "%d/id_dsa"]
+
+    /// The `ProxyJump` list libssh 0.10 encoded as `ssh [-l U] [-p P] [-J NEXT] -W '[%h]:%p' HOST`
+    /// (its `ssh_config_parse_proxy_jump`), back in OpenSSH order: `[U@]HOST[:P]`, then NEXT's
+    /// entries. `nil` for any other command.
+    static func proxyJump(fromLibSSHCommand command: String) -> [JumpSpec]? {
+        var words = command.split(separator: " ").map(String.init)
+        guard words.first == "ssh" else { return nil }
+        words.removeFirst()
         var user: String?
         var port: Int?
-        var identityFiles: [String] = []
-        for block in matching {
-            hostName = hostName ?? block.hostName
-            user = user ?? block.user
-            port = port ?? block.port
-            identityFiles += block.identityFiles
+        var next: String?
+        while words.count >= 2, ["-l", "-p", "-J"].contains(words[0]) {
+            switch words[0] {
+            case "-l": user = words[1]
+            case "-p":
+                guard let value = Int(words[1]) else { return nil }
+                port = value
+            default: next = words[1]
+            }
+            words.removeFirst(2)
         }
-        let host = (hostName ?? alias).replacingOccurrences(of: "%h", with: alias)
-        let remoteUser = user ?? ProcessInfo.processInfo.environment["USER"] ?? "root"
-        let expanded = identityFiles.map {
-            expandTokens($0, host: host, remoteUser: remoteUser)
+        guard words.count == 3, words[0] == "-W", words[1] == "'[%h]:%p'" else { return nil }
+        var jumps = [JumpSpec(host: words[2], user: user, port: port)]
+        for entry in (next ?? "").split(separator: ",") {
+            guard let spec = JumpSpec(parsing: String(entry)) else { return nil }
+            jumps.append(spec)
         }
-        return Resolved(hostName: host, user: user, port: port, identityFiles: expanded)
+        return jumps
     }
 
     // MARK: Helpers
@@ -183,94 +231,16 @@ public struct SSHConfig: Sendable, Equatable {
         ProcessInfo.processInfo.environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
     }
 
+    /// OpenSSH's default remote user: the local user name.
+    public static var localUserName: String {
+        if let entry = getpwuid(getuid()), let name = entry.pointee.pw_name { return String(cString: name) }
+        return ProcessInfo.processInfo.environment["USER"] ?? "root"
+    }
+
     /// Expands a leading `~` or `~/` to `home`.
     static func expandTilde(_ path: String, home: String) -> String {
         if path == "~" { return home }
         if path.hasPrefix("~/") { return home + path.dropFirst() }
         return path
-    }
-
-    private func expandTokens(_ value: String, host: String, remoteUser: String) -> String {
-        guard value.contains("%") else { return value }
-        var result = ""
-        var iterator = value.makeIterator()
-        while let character = iterator.next() {
-            guard character == "%" else {
-                result.append(character)
-                continue
-            }
-            switch iterator.next() {
-            case "%": result += "%"
-            case "d": result += homeDirectory
-            case "h": result += host
-            case "u": result += ProcessInfo.processInfo.environment["USER"] ?? "root"
-            case "r": result += remoteUser
-            case let other?: result += "%" + String(other)
-            case nil: result += "%"
-            }
-        }
-        return result
-    }
-
-    /// Splits a line into words: whitespace separates, `=` may separate the keyword from its value,
-    /// double quotes group, an unquoted word starting with `#` ends the line.
-    static func split(_ line: String) -> [String] {
-        var words: [String] = []
-        var current = ""
-        var inQuotes = false
-        var hasWord = false
-        var equalsSeen = false
-        for character in line {
-            if inQuotes {
-                if character == "\"" { inQuotes = false } else { current.append(character) }
-                continue
-            }
-            if character == "\"" {
-                inQuotes = true
-                hasWord = true
-                continue
-            }
-            let isSeparator = character == " " || character == "\t" || character == "\r"
-                || (character == "=" && !equalsSeen && (words.isEmpty || (words.count == 1 && !hasWord)))
-            if isSeparator {
-                if hasWord {
-                    words.append(current)
-                    current = ""
-                    hasWord = false
-                }
-                if character == "=" { equalsSeen = true }
-                continue
-            }
-            if character == "#" && !hasWord { break }
-            current.append(character)
-            hasWord = true
-        }
-        if hasWord { words.append(current) }
-        return words
-    }
-
-    /// OpenSSH wildcard matching: `*` any run of characters, `?` exactly one; case-insensitive.
-    static func wildcardMatch(_ pattern: String, _ name: String) -> Bool {
-        let p = Array(pattern.lowercased()), s = Array(name.lowercased())
-        var pi = 0, si = 0
-        var star = -1, mark = 0
-        while si < s.count {
-            if pi < p.count, p[pi] == "?" || p[pi] == s[si] {
-                pi += 1
-                si += 1
-            } else if pi < p.count, p[pi] == "*" {
-                star = pi
-                mark = si
-                pi += 1
-            } else if star >= 0 {
-                pi = star + 1
-                mark += 1
-                si = mark
-            } else {
-                return false
-            }
-        }
-        while pi < p.count, p[pi] == "*" { pi += 1 }
-        return pi == p.count
     }
 }

@@ -10,16 +10,19 @@ extension VirtualLab {
 
     /// Keys, known_hosts, authorized_keys and one sshd per host.
     func buildSSH(plan: LabAddressPlan, state: inout LabState, shell: LabShell) async throws {
+        let options = state.options ?? LabOptions()
         let clientKey = directory + "/id_ed25519"
         try? FileManager.default.removeItem(atPath: clientKey)
         try? FileManager.default.removeItem(atPath: clientKey + ".pub")
         try await shell.run(
             "create lab client key", ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", clientKey])
         let clientPublic = try readText(clientKey + ".pub")
-        // authorized_keys lives in the root-owned 0700 run folder, so sshd's StrictModes (on, the
-        // default) finds every folder above it owned by root and writable by no one else.
+        // authorized_keys lives in the root-owned run folder, so sshd's StrictModes (on, the
+        // default) finds every folder above it owned by root and writable by no one else. sshd
+        // reads it as the user logging in: for a non-root ``LabOptions/sshUser`` the file is 0644
+        // and the run folder 0711 (see ``openFoldersToSSHUser(options:)``).
         let authorizedKeys = runRoot + "/authorized_keys"
-        try write(clientPublic, to: authorizedKeys, mode: 0o600)
+        try write(clientPublic, to: authorizedKeys, mode: options.sshUser == nil ? 0o600 : 0o644)
         try makeFolder("/run/sshd")
         guard let sshd = LabPrerequisites.locate("sshd") else {
             throw LabError(step: "find sshd", reason: "not installed", hint: "apt-get install openssh-server")
@@ -35,11 +38,12 @@ extension VirtualLab {
                 "create host key of \(host.name)",
                 ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "\(host.name)@\(comment)", "-f", hostKey])
             let fields = try readText(hostKey + ".pub").split(separator: " ")
-            knownHosts += "\(host.address) \(fields[0]) \(fields[1])\n"
+            let knownName = options.sshPort == 22 ? "\(host.address)" : "[\(host.address)]:\(options.sshPort)"
+            knownHosts += "\(knownName) \(fields[0]) \(fields[1])\n"
             let config = """
                 # sshd of lab host \(host.name) (crossnet lab \(id))
                 ListenAddress \(host.address)
-                Port 22
+                Port \(options.sshPort)
                 HostKey \(hostKey)
                 PidFile \(folder)/sshd.pid
                 AuthorizedKeysFile \(authorizedKeys)
@@ -48,8 +52,7 @@ extension VirtualLab {
                 KbdInteractiveAuthentication no
                 UsePAM no
                 PermitRootLogin prohibit-password
-                AllowStreamLocalForwarding yes
-                AllowTcpForwarding yes
+                \(Self.forwardingSettings(options: options, isBastion: index == 0))
                 MaxSessions 100
                 MaxStartups 100:30:200
                 UseDNS no
@@ -67,6 +70,31 @@ extension VirtualLab {
             try state.save()
         }
         try write(knownHosts, to: directory + "/known_hosts", mode: 0o644)
+    }
+
+    /// sshd forwarding lines: everything allowed, or (``LabOptions/forbidStreamLocalForwarding``)
+    /// only the TCP forwarding a bastion needs for jumps.
+    static func forwardingSettings(options: LabOptions, isBastion: Bool) -> String {
+        guard options.forbidStreamLocalForwarding else {
+            return "AllowStreamLocalForwarding yes\nAllowTcpForwarding yes"
+        }
+        if options.bastion && isBastion { return "AllowStreamLocalForwarding no\nAllowTcpForwarding yes" }
+        return "DisableForwarding yes"
+    }
+
+    /// Behind a bastion: every host but h1 accepts SSH only from h1's address (iptables in the
+    /// host's own namespace, gone with it).
+    func fenceBehindBastion(plan: LabAddressPlan, port: Int, shell: LabShell) async throws {
+        guard let bastion = plan.hosts.first else { return }
+        for host in plan.hosts.dropFirst() {
+            try await shell.run(
+                "let only \(bastion.name) reach sshd on \(host.name)",
+                nsenterPrefix(netns: host.netns) + [
+                    "iptables", "-w", "-A", "INPUT", "-p", "tcp", "--dport", "\(port)", "!", "-s", "\(bastion.address)",
+                    "-m", "comment", "--comment", "\(comment)-bastion", "-j", "REJECT", "--reject-with", "tcp-reset",
+                ],
+                hint: "check iptables works here (`iptables -L`)")
+        }
     }
 
     /// Starts the sshd of one lab host from its `sshd_config` and returns its pid once it runs.
@@ -129,7 +157,7 @@ extension VirtualLab {
                 dockerd, "--data-root", host.dataRoot, "--exec-root", host.execRoot, "--pidfile", pidFile,
                 "--host", "unix://\(host.dockerSocket)", "--default-address-pool", Self.dockerAddressPool,
                 "--dns", gateway, "--log-level", "warn",
-            ]
+            ] + (getgrnam(LabOptions.dockerGroup) != nil ? ["--group", LabOptions.dockerGroup] : [])
         try await startDetached(step: step, arguments: arguments, log: log, shell: shell)
         let started = ContinuousClock.now
         var daemon: ProcessIdentity?

@@ -4,7 +4,7 @@ public struct LabDescription: Sendable, Equatable {
     public struct Host: Sendable, Equatable {
         /// `h1`…
         public var name: String
-        /// Address on the lab bridge; SSH listens on port 22 there.
+        /// Address on the lab bridge; SSH listens there on ``LabOptions/sshPort`` (22 by default).
         public var address: String
         /// Network namespace name (`/var/run/netns/<netns>`; the UTS file is `/var/run/uts/<netns>`).
         public var netns: String
@@ -27,6 +27,11 @@ public struct LabDescription: Sendable, Equatable {
     public var hosts: [Host]
     /// The inventory file for every crossnet command (absolute).
     public var inventoryPath: String
+    /// The ssh config written next to the inventory (`--ssh-config` for every command when the
+    /// inventory names hosts by alias, as behind a bastion).
+    public var sshConfigPath: String
+    /// How the lab looks (user, port, interface, bastion).
+    public var options: LabOptions
 
     /// What the hosts' Engines look like.
     public var engine: LabEngine = .dockerd

@@ -77,11 +77,12 @@ public struct LabFaults: Sendable {
 
     // MARK: link
 
-    /// Blackholes `host`'s link: iptables DROP rules for everything in and out of its `eth0`,
+    /// Blackholes `host`'s link: iptables DROP rules for everything in and out of its lab
+    /// interface (`eth0`, or ``LabOptions/interfaceName``),
     /// inside the host's namespace. Packets vanish without an answer (no RST, no ICMP), like a
     /// cable pulled somewhere on the path.
     public func cutLink(host: String) async throws {
-        for rule in Self.blackholeRules {
+        for rule in blackholeRules {
             try await shell.run(
                 "cut the link of \(host)", try lab.execArguments(host: host, command: ["iptables", "-I"] + rule))
         }
@@ -89,7 +90,7 @@ public struct LabFaults: Sendable {
 
     /// Removes the rules ``cutLink(host:)`` added (each as often as it is present).
     public func restoreLink(host: String) async throws {
-        for rule in Self.blackholeRules {
+        for rule in blackholeRules {
             var removed = 0
             while removed < 16 {
                 let output = try await shell.run(
@@ -101,10 +102,13 @@ public struct LabFaults: Sendable {
         }
     }
 
-    private static let blackholeRules: [[String]] = [
-        ["INPUT", "-i", "eth0", "-m", "comment", "--comment", ruleComment, "-j", "DROP"],
-        ["OUTPUT", "-o", "eth0", "-m", "comment", "--comment", ruleComment, "-j", "DROP"],
-    ]
+    private var blackholeRules: [[String]] {
+        let interface = (LabState.load(directory: lab.directory)?.options ?? LabOptions()).interfaceName
+        return [
+            ["INPUT", "-i", interface, "-m", "comment", "--comment", Self.ruleComment, "-j", "DROP"],
+            ["OUTPUT", "-o", interface, "-m", "comment", "--comment", Self.ruleComment, "-j", "DROP"],
+        ]
+    }
 
     // MARK: sshd
 

@@ -70,6 +70,14 @@ struct LabState: Codable, Sendable, Equatable {
     var iptablesRules: [Rule] = []
     /// Bind mounts the lab made itself (UTS namespace files).
     var mounts: [String] = []
+    /// The look of the lab (`nil` in state files written before the options existed: defaults).
+    var options: LabOptions?
+    /// The SSH user this lab created (`useradd`), removed by `down`.
+    var createdUser: String?
+    /// The group this lab created (`groupadd docker`), removed by `down`.
+    var createdGroup: String?
+    /// An existing user this lab added to the docker group, taken out again by `down`.
+    var addedToGroup: String?
     /// What the hosts' Engines look like (``LabEngine``), `nil` for labs written before it existed.
     var engine: LabEngine?
 

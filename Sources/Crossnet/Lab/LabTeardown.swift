@@ -164,7 +164,10 @@ extension VirtualLab {
             }
         }
 
-        // 5. Run folder and container cgroups.
+        // 5. The SSH user and docker group the lab made (after its processes are gone).
+        if let state { await removeLabUser(state: state, shell: shell) }
+
+        // 6. Run folder and container cgroups.
         if FileManager.default.fileExists(atPath: runRoot) {
             await shell.attempt(["rm", "-rf", "--one-file-system", runRoot])
         }
@@ -199,10 +202,11 @@ extension VirtualLab {
         let manager = FileManager.default
         for name in (try? manager.contentsOfDirectory(atPath: directory)) ?? [] {
             let path = "\(directory)/\(name)"
-            if firstMatch("^(h[0-9]+)$", in: name) != nil {
+            if firstMatch("^(h[0-9]+)$", in: name) != nil || name == "home" {
                 _ = try? LocalCommand.runBlocking(["rm", "-rf", "--one-file-system", path], timeout: .seconds(120))
             } else if [
                 "state.json", "inventory.yaml", "known_hosts", "authorized_keys", "id_ed25519", "id_ed25519.pub",
+                "ssh_config", "known_hosts.wrong",
             ].contains(name) {
                 try? manager.removeItem(atPath: path)
             }

@@ -18,7 +18,8 @@ import Logging
 /// bridge would route.
 ///
 /// Kernel objects: bridge `cn<id>br` with the subnet's first address; namespaces `cn<id>-hN`
-/// (`/var/run/netns/…`, `/var/run/uts/…`); veths `cn<id>hN` whose namespace side is `eth0`;
+/// (`/var/run/netns/…`, `/var/run/uts/…`); veths `cn<id>hN` whose namespace side is `eth0` (or
+/// ``LabOptions/interfaceName``);
 /// root-namespace iptables rules commented `crossnet-lab-<id>`. Hosts have no default route.
 /// Inside each host dockerd takes container networks from 198.19.0.0/17 (/24 each) and gives
 /// containers the bridge address as DNS server, so nothing tries to reach outside the lab.
@@ -69,10 +70,11 @@ public struct VirtualLab: Sendable {
     ///   already on this machine; ``LabAlreadyUp`` when this directory's lab runs; ``LabError``
     ///   naming the failed step otherwise.
     public func up(
-        hostCount: Int = 3, subnet: String = "198.18.0.0/24", engine: LabEngine = .dockerd,
-        gateExecutable: String? = nil, logger: Logger
+        hostCount: Int = 3, subnet: String = "198.18.0.0/24", options: LabOptions = LabOptions(),
+        engine: LabEngine = .dockerd, gateExecutable: String? = nil, logger: Logger
     ) async throws -> LabDescription {
         let plan = try LabAddressPlan.make(labID: id, hostCount: hostCount, subnet: subnet)
+        try options.validate(hostCount: hostCount)
         try validateDirectory(hostCount: hostCount)
         var gate: String?
         if engine == .docker29 {
@@ -108,6 +110,7 @@ public struct VirtualLab: Sendable {
                     execRoot: "\(runRoot)/\(host.name)", dataRoot: "\(directory)/\(host.name)/docker",
                     gateSocket: engine == .docker29 ? "\(directory)/\(host.name)/\(engine.socketName)" : nil)
             })
+        state.options = options
         state.engine = engine
         do {
             try makeFolder(directory, mode: 0o700)
@@ -120,10 +123,10 @@ public struct VirtualLab: Sendable {
             throw error
         }
         logger.info("lab: \(id) up with \(hostCount) hosts in \(ContinuousClock.now - started)")
-        return description(plan: plan, engine: engine)
+        return description(plan: plan, options: options, engine: engine)
     }
 
-    func description(plan: LabAddressPlan, engine: LabEngine) -> LabDescription {
+    func description(plan: LabAddressPlan, options: LabOptions = LabOptions(), engine: LabEngine = .dockerd) -> LabDescription {
         LabDescription(
             id: id, directory: directory, subnet: plan.subnet.description, gateway: plan.gateway.description,
             hosts: plan.hosts.map {
@@ -131,8 +134,25 @@ public struct VirtualLab: Sendable {
                     name: $0.name, address: $0.address.description, netns: $0.netns,
                     dockerSocket: "\(directory)/\($0.name)/\(engine.socketName)",
                     daemonSocket: "\(directory)/\($0.name)/docker.sock")
-            }, inventoryPath: inventoryPath, engine: engine)
+            }, inventoryPath: inventoryPath, sshConfigPath: sshConfigPath, options: options, engine: engine)
     }
+
+    /// With a non-root ``LabOptions/sshUser``, the lab folder and the run folder become 0711
+    /// (owned by root, writable by no one else, not listable): that user's sshd reads
+    /// `authorized_keys` in the run folder and its docker CLI reaches `D/hN/docker.sock`.
+    func openFoldersToSSHUser(options: LabOptions) throws {
+        guard options.sshUser != nil else { return }
+        for folder in [directory, runRoot] {
+            guard chmod(folder, 0o711) == 0 else {
+                throw LabError(
+                    step: "let \(options.sshUser ?? "the lab user") through \(folder)",
+                    reason: "chmod 0711 failed: \(String(cString: strerror(errno)))", hint: "run as root")
+            }
+        }
+    }
+
+    /// `D/ssh_config`: every host by alias (`h1`…), with `ProxyJump h1` behind a bastion.
+    var sshConfigPath: String { directory + "/ssh_config" }
 
     private func validateDirectory(hostCount: Int) throws {
         guard !directory.contains(where: { $0.isWhitespace || $0 == "\"" || $0 == "'" }) else {
@@ -183,14 +203,22 @@ public struct VirtualLab: Sendable {
     // MARK: building
 
     private func build(plan: LabAddressPlan, state: inout LabState, gateExecutable: String?, shell: LabShell) async throws {
+        let options = state.options ?? LabOptions()
         try makeFolder(runRoot, mode: 0o700)
         try Data("\(directory)\n".utf8).write(to: URL(fileURLWithPath: runRoot + "/directory"))
+        if let user = options.sshUser {
+            try openFoldersToSSHUser(options: options)
+            try await prepareUser(user, state: &state, shell: shell)
+        }
         try await buildNetwork(plan: plan, state: &state, shell: shell)
         try await buildSSH(plan: plan, state: &state, shell: shell)
+        if options.bastion { try await fenceBehindBastion(plan: plan, port: options.sshPort, shell: shell) }
         try await startDockerDaemons(plan: plan, state: &state, shell: shell)
         if let gateExecutable { try await startEngineGates(state: &state, executable: gateExecutable, shell: shell) }
         do {
-            try LabInventoryWriter.yaml(plan: plan, directory: directory, engine: state.engine ?? .dockerd)
+            try LabInventoryWriter.sshConfig(plan: plan, directory: directory, options: options)
+                .write(toFile: sshConfigPath, atomically: true, encoding: .utf8)
+            try LabInventoryWriter.yaml(plan: plan, directory: directory, options: options, engine: state.engine ?? .dockerd)
                 .write(toFile: inventoryPath, atomically: true, encoding: .utf8)
         } catch {
             throw LabError(step: "write \(inventoryPath)", reason: "\(error)")
@@ -201,6 +229,7 @@ public struct VirtualLab: Sendable {
 
     private func buildNetwork(plan: LabAddressPlan, state: inout LabState, shell: LabShell) async throws {
         let bridge = plan.bridge
+        let interface = state.options?.interfaceName ?? "eth0"
         let prefix = plan.subnet.prefixLength
         try await shell.run("create bridge \(bridge)", ["ip", "link", "add", bridge, "type", "bridge"])
         try await shell.run(
@@ -255,7 +284,7 @@ public struct VirtualLab: Sendable {
                 "set hostname of \(host.name)", ["unshare", "--uts=\(uts)", "hostname", host.name])
             try await shell.run(
                 "create veth \(host.veth)",
-                ["ip", "link", "add", host.veth, "type", "veth", "peer", "name", "eth0", "netns", ns])
+                ["ip", "link", "add", host.veth, "type", "veth", "peer", "name", interface, "netns", ns])
             try await shell.run(
                 "attach \(host.veth) to \(bridge)", ["ip", "link", "set", host.veth, "master", bridge, "up"])
             // No IPv6 inside the lab host: it has no IPv6 address to leave the lab with.
@@ -266,9 +295,10 @@ public struct VirtualLab: Sendable {
             }
             try await shell.run("bring up lo in \(ns)", ["ip", "-n", ns, "link", "set", "lo", "up"])
             try await shell.run(
-                "address eth0 of \(host.name)",
-                ["ip", "-n", ns, "addr", "add", "\(host.address)/\(prefix)", "dev", "eth0"])
-            try await shell.run("bring up eth0 of \(host.name)", ["ip", "-n", ns, "link", "set", "eth0", "up"])
+                "address \(interface) of \(host.name)",
+                ["ip", "-n", ns, "addr", "add", "\(host.address)/\(prefix)", "dev", interface])
+            try await shell.run(
+                "bring up \(interface) of \(host.name)", ["ip", "-n", ns, "link", "set", interface, "up"])
         }
     }
 }

@@ -21,11 +21,13 @@ public struct Preflight: Sendable {
 
     /// Runs every check; never throws for a host's failure (that is a `fail` cell).
     public func run() async -> PreflightReport {
+        // One pool: hosts behind the same bastion share one session to it.
+        let pool = SSHConnectionPool(hosts: inventory.hosts, options: options, logger: logger)
         let sessions = await withTaskGroup(of: (String, Result<SSHSession, any Error>).self) { group in
             for host in inventory.hosts {
                 group.addTask {
                     do {
-                        return (host.name, .success(try await SSHSession.connect(SSHEndpoint(host: host), options: options, logger: logger)))
+                        return (host.name, .success(try await pool.session(for: host.name)))
                     } catch {
                         return (host.name, .failure(error))
                     }
@@ -40,7 +42,8 @@ public struct Preflight: Sendable {
         for host in inventory.hosts {
             switch sessions[host.name] {
             case .success:
-                results.append(CheckResult(host: host.name, check: "ssh", status: .pass, detail: "\(host.user)@\(host.address):\(host.port)"))
+                results.append(CheckResult(host: host.name, check: "ssh", status: .pass, detail: "\(host.user)@\(host.address):\(host.port)"
+                    + (host.proxyJump.isEmpty ? "" : " via " + host.proxyJump.map(\.name).joined(separator: ", "))))
             case .failure(let error):
                 results.append(CheckResult(
                     host: host.name, check: "ssh", status: .fail, detail: "\(error)",
@@ -59,23 +62,30 @@ public struct Preflight: Sendable {
             return all
         }
         results += perHost
-        for case .success(let session) in sessions.values { await session.close() }
+        await pool.closeAll()
         return PreflightReport(hosts: inventory.hosts.map(\.name), results: results)
     }
 
     func checks(host: HostConfig, session: SSHSession, peers: [HostConfig]) async -> [CheckResult] {
         var results: [CheckResult] = []
-        let engine = DockerEngine(host: host.name) {
-            try await session.openUnixSocketChannel(path: host.dockerSocket, timeout: .seconds(15))
-        }
+        let dialer = EngineDialer(host: host.name, socket: host.dockerSocket, session: session, logger: logger)
+        let engine = DockerEngine(host: host.name) { try await dialer.open(timeout: .seconds(15)) }
         var dockerUp = false
         do {
             let version = try await engine.version()
             dockerUp = true
             let negotiated = engine.negotiatedAPIVersion.map { "API \($0)" } ?? "API ?"
             let range = engine.api.engine.map { ", Engine speaks \($0)" } ?? ""
-            results.append(CheckResult(
-                host: host.name, check: "docker", status: .pass, detail: "Docker \(version.version) (\(negotiated)\(range))"))
+            let detail = "Docker \(version.version) (\(negotiated)\(range))"
+            if let note = dialer.note {
+                // Works, through the fallback: a warning so that check's output says so.
+                results.append(CheckResult(
+                    host: host.name, check: "docker", status: .warn, detail: "\(detail); \(note)",
+                    hint: "nothing to do; to use stream-local forwarding instead, set AllowStreamLocalForwarding yes "
+                        + "(and no DisableForwarding) in the host's sshd_config"))
+            } else {
+                results.append(CheckResult(host: host.name, check: "docker", status: .pass, detail: detail))
+            }
         } catch let error as EngineAPIVersionMismatch {
             results.append(CheckResult(
                 host: host.name, check: "docker", status: .fail, detail: "\(error)",
@@ -83,7 +93,7 @@ public struct Preflight: Sendable {
         } catch {
             results.append(CheckResult(
                 host: host.name, check: "docker", status: .fail, detail: "\(error)",
-                hint: "start dockerd on the host and check `docker_socket` (\(host.dockerSocket)) in the inventory"))
+                hint: Self.dockerHint(host: host)))
         }
         if dockerUp {
             let machine = try? await engine.info().architecture
@@ -110,18 +120,32 @@ public struct Preflight: Sendable {
         return results
     }
 
+    /// What to do when the Engine does not answer: start it, check the socket, the docker group
+    /// (a non-root SSH user needs it) and the sshd forwarding settings.
+    static func dockerHint(host: HostConfig) -> String {
+        "start dockerd on the host and check `docker_socket` (\(host.dockerSocket)) in the inventory; "
+            + (host.user == "root" ? "" : "add \(host.user) to the docker group (`usermod -aG docker \(host.user)`, then log in again); ")
+            + "Crossnet reaches the socket by stream-local forwarding (sshd: AllowStreamLocalForwarding yes, "
+            + "no DisableForwarding) or, where that is forbidden, by `docker system dial-stdio` (needs the docker CLI on the host)"
+    }
+
+    /// Kernel features from /sys, /proc and /lib/modules only: no tool from /usr/sbin (`modinfo`,
+    /// `ip`), so a non-root SSH user whose PATH lacks it gets the same answer as root.
+    static let kernelScript = """
+        r=$(uname -r)
+        for m in vxlan macvlan bridge ip_vs; do
+          c=CONFIG_$(echo $m | tr a-z A-Z)
+          if [ -d /sys/module/$m ]; then echo "$m=loaded"
+          elif grep -qs "/$m.ko" /lib/modules/$r/modules.builtin; then echo "$m=built-in"
+          elif [ -r /proc/config.gz ] && zcat /proc/config.gz 2>/dev/null | grep -q "^$c=y"; then echo "$m=built-in"
+          elif [ -r /boot/config-$r ] && grep -q "^$c=y" /boot/config-$r; then echo "$m=built-in"
+          elif grep -qs "/$m.ko" /lib/modules/$r/modules.dep; then echo "$m=module"
+          else echo "$m=missing"; fi
+        done
+        """
+
     func kernelChecks(host: HostConfig, session: SSHSession) async -> [CheckResult] {
-        let script = """
-            for m in vxlan macvlan bridge ip_vs; do
-              c=CONFIG_$(echo $m | tr a-z A-Z)
-              if [ -d /sys/module/$m ]; then echo "$m=loaded"
-              elif grep -qs "/$m.ko" /lib/modules/$(uname -r)/modules.builtin; then echo "$m=built-in"
-              elif [ -r /proc/config.gz ] && zcat /proc/config.gz 2>/dev/null | grep -q "^$c=y"; then echo "$m=built-in"
-              elif [ -r /boot/config-$(uname -r) ] && grep -q "^$c=y" /boot/config-$(uname -r); then echo "$m=built-in"
-              elif modinfo $m >/dev/null 2>&1; then echo "$m=module"
-              else echo "$m=missing"; fi
-            done
-            """
+        let script = Self.kernelScript
         guard let output = try? await session.exec(script, timeout: .seconds(20)), output.succeeded else {
             return [CheckResult(host: host.name, check: "kernel", status: .fail, detail: "could not inspect the kernel's modules", hint: "the check needs a POSIX shell on the host")]
         }
@@ -156,7 +180,10 @@ public struct Preflight: Sendable {
         guard let interface = host.interface else {
             return CheckResult(host: host.name, check: "macvlan-parent", status: .skip, detail: "no `interface` in the inventory: macvlan suites are skipped")
         }
-        let output = try? await session.exec("ip -o link show dev \(shellQuote(interface))", timeout: .seconds(10))
+        // `ip` is in /usr/sbin on some systems, off a non-root user's PATH: look there too. (Not
+        // /sys/class/net: sysfs shows the namespace that mounted it, not the SSH session's.)
+        let output = try? await session.exec(
+            "PATH=\"$PATH:/usr/sbin:/sbin\" ip -o link show dev \(shellQuote(interface))", timeout: .seconds(10))
         guard let output, output.succeeded else {
             return CheckResult(
                 host: host.name, check: "macvlan-parent", status: .fail, detail: "interface \(interface) not found",

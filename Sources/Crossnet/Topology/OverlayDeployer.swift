@@ -149,7 +149,8 @@ struct OverlayDeployer: Sendable {
     func vipAvailable() async throws -> Bool {
         for host in context.fleet.hostNames {
             let output = try await context.fleet.exec(
-                host, "[ -d /sys/module/ip_vs ] || grep -qs '/ip_vs.ko' /lib/modules/$(uname -r)/modules.builtin || modinfo ip_vs >/dev/null 2>&1",
+                // /sys and /lib/modules only: no /usr/sbin tool (modinfo) a non-root user may lack.
+                host, "[ -d /sys/module/ip_vs ] || grep -qs '/ip_vs.ko' /lib/modules/$(uname -r)/modules.builtin || grep -qs '/ip_vs.ko' /lib/modules/$(uname -r)/modules.dep",
                 timeout: .seconds(15))
             if !output.succeeded { return false }
         }

@@ -3,7 +3,8 @@ import Foundation
 import Logging
 
 /// Public-key authentication: ssh-agent first (when `SSH_AUTH_SOCK` is set), then each identity
-/// file. Key files readable by group or others are refused, like OpenSSH does.
+/// file; without identity files, libssh's list (the ssh config's `IdentityFile` entries, then the
+/// default keys). Key files readable by group or others are refused, like OpenSSH does.
 enum SSHAuthenticator {
     static func authenticate(_ call: LibSSHCall, options: SSHOptions, logger: Logger) throws {
         let endpoint = call.endpoint
@@ -53,12 +54,26 @@ enum SSHAuthenticator {
                 accept: { $0 != SSH_AUTH_ERROR.rawValue })
         }
 
-        let keys = tried.isEmpty ? "no keys (SSH_AUTH_SOCK unset and no identity files)" : tried.joined(separator: ", ")
+        if endpoint.identityFiles.isEmpty {
+            // libssh's list: the ssh config's IdentityFile entries, then ~/.ssh/id_ed25519,
+            // id_ecdsa and id_rsa (missing files are skipped), as OpenSSH does without an agent.
+            tried.append("ssh config IdentityFile keys and ~/.ssh/id_ed25519, id_ecdsa, id_rsa")
+            let rc = ssh_userauth_publickey_auto(session, nil, options.passphrase)
+            if rc == SSH_AUTH_SUCCESS.rawValue {
+                logger.debug("authenticated with a key from libssh's identity list")
+                return
+            }
+            try call.check(
+                rc, "ssh_userauth_publickey_auto", context: "authenticating with the default keys",
+                accept: { $0 != SSH_AUTH_ERROR.rawValue })
+        }
+
+        let keys = tried.joined(separator: ", ")
         throw SSHError(
             endpoint, .authenticationFailed(triedKeys: tried),
             "authentication as \(endpoint.user) failed; tried \(keys)",
             hint: "add the public key to ~\(endpoint.user)/.ssh/authorized_keys on the host, "
-                + "or list the right key in the inventory's identity files")
+                + "or list the right key in the inventory's identity files or the ssh config's IdentityFile")
     }
 
     /// Loads a private key; asks for a passphrase on the terminal once when needed and possible.

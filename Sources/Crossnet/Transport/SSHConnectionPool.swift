@@ -3,11 +3,19 @@ import Logging
 
 /// One SSH session per inventory host, connected in parallel and shared by everything that
 /// talks to the hosts.
+///
+/// Jump hosts are shared too: every session is a *leg* keyed by its route (the user, address,
+/// port and known_hosts of each hop and of the host), so hosts behind the same bastion go through
+/// one session to it, and a bastion that is itself an inventory host is that host's session.
 public actor SSHConnectionPool {
     private let hosts: [HostConfig]
     private let options: SSHOptions
     private let logger: Logger
     private var connecting: [String: Task<SSHSession, Error>] = [:]
+    /// Every session the pool opened (hosts and jump hosts), by route (a host's own: route and name).
+    private var legs: [String: Task<SSHSession, Error>] = [:]
+    /// Route → key of the first inventory host's own leg with that route.
+    private var hostRoutes: [String: String] = [:]
 
     /// Creates a pool for `hosts`; nothing connects until ``connectAll()`` or ``session(for:)``.
     public init(hosts: [HostConfig], options: SSHOptions = SSHOptions(), logger: Logger) {
@@ -60,14 +68,19 @@ public actor SSHConnectionPool {
         }
     }
 
-    /// Closes every session and forgets them.
+    /// Closes every session and forgets them: sessions reached through jump hosts first, then
+    /// the jump hosts.
     public func closeAll() async {
-        let tasks = connecting.values
+        let byDepth = Dictionary(grouping: legs) { $0.key.components(separatedBy: Self.hopSeparator).count }
         connecting.removeAll()
-        await withTaskGroup(of: Void.self) { group in
-            for task in tasks {
-                group.addTask {
-                    if let session = try? await task.value { await session.close() }
+        legs.removeAll()
+        hostRoutes.removeAll()
+        for depth in byDepth.keys.sorted(by: >) {
+            await withTaskGroup(of: Void.self) { group in
+                for (_, task) in byDepth[depth] ?? [] {
+                    group.addTask {
+                        if let session = try? await task.value { await session.close() }
+                    }
                 }
             }
         }
@@ -75,12 +88,62 @@ public actor SSHConnectionPool {
 
     private func task(for host: HostConfig) -> Task<SSHSession, Error> {
         if let existing = connecting[host.name] { return existing }
+        let endpoint = SSHEndpoint(host: host)
+        let route = Self.routeKey(endpoint, hops: endpoint.proxyJump)
+        // A host's own session is never shared with another inventory host (even one at the same
+        // address), but it is the jump-host session for hosts behind it, and the other way round.
+        let task: Task<SSHSession, Error>
+        let hostKey: String
+        if let jumpLeg = legs[route], !connecting.values.contains(jumpLeg) {
+            task = jumpLeg  // opened as another host's jump host before this host asked
+            hostKey = route
+        } else {
+            hostKey = route + Self.hostMark + host.name
+            task = leg(endpoint, hops: endpoint.proxyJump, key: hostKey)
+        }
+        if hostRoutes[route] == nil { hostRoutes[route] = hostKey }
+        connecting[host.name] = task
+        return task
+    }
+
+    static let hostMark = " #"
+
+    static let hopSeparator = " > "
+
+    /// `user@address:port` of each hop and of the endpoint, with each one's known_hosts file.
+    static func routeKey(_ endpoint: SSHEndpoint, hops: [SSHEndpoint]) -> String {
+        (hops + [endpoint]).map { "\($0.user)@\($0.addressAndPort) (\($0.knownHostsFile))" }
+            .joined(separator: hopSeparator)
+    }
+
+    /// The session for `endpoint` reached through `hops`, shared with every other host whose
+    /// route starts the same way.
+    private func leg(_ endpoint: SSHEndpoint, hops: [SSHEndpoint], key: String? = nil) -> Task<SSHSession, Error> {
+        let route = Self.routeKey(endpoint, hops: hops)
+        let key = key ?? hostRoutes[route] ?? route
+        if let existing = legs[key] { return existing }
+        let previous = hops.last.map { leg($0, hops: Array(hops.dropLast())) }
         let options = self.options
         let logger = self.logger
         let task = Task {
-            try await SSHSession.connect(SSHEndpoint(host: host), options: options, logger: logger)
+            do {
+                let jump = try await previous?.value
+                var direct = endpoint
+                direct.proxyJump = []
+                return try await SSHSession.connectLeg(
+                    direct, through: jump, keeping: [], options: options, logger: logger)
+            } catch {
+                self.forget(key)
+                throw error
+            }
         }
-        connecting[host.name] = task
+        legs[key] = task
         return task
+    }
+
+    /// Drops a failed leg so that a later call tries again.
+    private func forget(_ key: String) {
+        legs[key] = nil
+        for (route, hostKey) in hostRoutes where hostKey == key { hostRoutes[route] = nil }
     }
 }

@@ -14,15 +14,32 @@ enum SSHConnector {
         func set(_ option: ssh_options_e, _ value: UnsafeRawPointer, _ name: String) throws {
             try call.check(ssh_options_set(session, option, value), "ssh_options_set", context: "setting \(name)")
         }
+        if let file = endpoint.sshConfigFile {
+            // libssh's parser applies the ssh config (IdentityFile, algorithms, timeouts); the
+            // settings below, resolved by the inventory, then override what they name.
+            try (endpoint.configHost ?? endpoint.address).withCString { try set(SSH_OPTIONS_HOST, $0, "host") }
+            try call.check(
+                ssh_options_parse_config(session, file), "ssh_options_parse_config", context: "reading \(file)")
+        } else {
+            var processConfig = false
+            try set(SSH_OPTIONS_PROCESS_CONFIG, &processConfig, "process config")
+        }
+        // Never a ProxyCommand (libssh 0.10 would run the OpenSSH client for ProxyJump): jump hosts
+        // are reached natively, through `socket`.
+        try "none".withCString { try set(SSH_OPTIONS_PROXYCOMMAND, $0, "no proxy command") }
         try endpoint.address.withCString { try set(SSH_OPTIONS_HOST, $0, "host") }
         var port = UInt32(clamping: endpoint.port)
         try set(SSH_OPTIONS_PORT, &port, "port")
         try endpoint.user.withCString { try set(SSH_OPTIONS_USER, $0, "user") }
         try endpoint.knownHostsFile.withCString { try set(SSH_OPTIONS_KNOWNHOSTS, $0, "known_hosts file") }
-        // Only the inventory's known_hosts file counts; ~/.ssh/config was already resolved.
+        // Only the inventory's known_hosts file counts.
         try "/dev/null".withCString { try set(SSH_OPTIONS_GLOBAL_KNOWNHOSTS, $0, "global known_hosts") }
-        var processConfig = false
-        try set(SSH_OPTIONS_PROCESS_CONFIG, &processConfig, "process config")
+        if let socket = core.tunnelSocket {
+            // The far end of a direct-tcpip channel on the previous hop's session.
+            var fd = socket
+            try set(SSH_OPTIONS_FD, &fd, "socket through the jump host")
+            core.tunnelSocket = nil
+        }
         let timeout = options.connectTimeout.components
         var seconds = Int(timeout.seconds)
         var microseconds = Int(timeout.attoseconds / 1_000_000_000_000)
@@ -39,7 +56,9 @@ enum SSHConnector {
             throw SSHError(
                 endpoint, error.kind,
                 "cannot connect after \(formatSeconds(ContinuousClock.now - started)): \(call.lastError)",
-                hint: "check the address and port in the inventory and that sshd runs on the host")
+                hint: endpoint.proxyJump.isEmpty && core.connectedThroughJump == nil
+                    ? "check the address and port in the inventory and that sshd runs on the host"
+                    : "check the address and port, that sshd runs on the host and that the jump host may reach it")
         }
         try HostKeyVerifier.verify(call, options: options, logger: core.logger)
         try SSHAuthenticator.authenticate(call, options: options, logger: core.logger)

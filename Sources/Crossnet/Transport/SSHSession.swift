@@ -24,6 +24,11 @@ public final class SSHSession: Sendable {
     private let options: SSHOptions
     private let slot: SessionSlot
     private let logger: Logger
+    /// Sessions to the jump hosts this one passes through, first hop first (closed after it).
+    let jumpSessions: [SSHSession]
+    /// The session this one's connection is tunnelled through (the last hop), owned or borrowed;
+    /// reconnects go through it again.
+    private let jump: SSHSession?
 
     /// Longest wait between two reconnect attempts.
     public static let maxReconnectBackoff: Duration = .seconds(30)
@@ -58,11 +63,16 @@ public final class SSHSession: Sendable {
     /// The current connection's core (tests use it to inspect the session thread's state).
     var core: SSHSessionCore { slot.current }
 
-    private init(endpoint: SSHEndpoint, options: SSHOptions, core: SSHSessionCore, logger: Logger) {
+    private init(
+        endpoint: SSHEndpoint, options: SSHOptions, core: SSHSessionCore, logger: Logger, jump: SSHSession?,
+        jumpSessions: [SSHSession]
+    ) {
+        self.jump = jump
         self.endpoint = endpoint
         self.options = options
         self.slot = SessionSlot(core: core)
         self.logger = logger
+        self.jumpSessions = jumpSessions
     }
 
     deinit { slot.current.shutdown() }
@@ -80,15 +90,46 @@ public final class SSHSession: Sendable {
     public static func connect(
         _ endpoint: SSHEndpoint, options: SSHOptions = SSHOptions(), logger: Logger
     ) async throws -> SSHSession {
-        var logger = logger
-        logger[metadataKey: "host"] = "\(endpoint.hostName)"
-        let core = try await openCore(endpoint, options: options, logger: logger)
-        return SSHSession(endpoint: endpoint, options: options, core: core, logger: logger)
+        // Jump hosts (ProxyJump): each hop is a session of its own, reached through a
+        // direct-tcpip channel on the previous one; no OpenSSH client is involved.
+        var jumps: [SSHSession] = []
+        do {
+            for hop in endpoint.proxyJump {
+                jumps.append(try await connectLeg(
+                    hop.withoutJumps, through: jumps.last, keeping: [], options: options, logger: logger))
+            }
+            return try await connectLeg(endpoint, through: jumps.last, keeping: jumps, options: options, logger: logger)
+        } catch {
+            for jump in jumps.reversed() { await jump.close() }
+            throw error
+        }
     }
 
-    /// Opens one connection: a new session thread, connected and authenticated.
-    fileprivate static func openCore(_ endpoint: SSHEndpoint, options: SSHOptions, logger: Logger) async throws -> SSHSessionCore {
+    /// Connects one leg: directly, or through a tunnel on `jump`'s session. The new session keeps
+    /// `jumps` alive and closes them after itself; `jump` itself is only borrowed (a pool that
+    /// shares one session to a bastion among several hosts keeps and closes it).
+    static func connectLeg(
+        _ endpoint: SSHEndpoint, through jump: SSHSession?, keeping jumps: [SSHSession], options: SSHOptions,
+        logger: Logger
+    ) async throws -> SSHSession {
+        var logger = logger
+        logger[metadataKey: "host"] = "\(endpoint.hostName)"
+        let core = try await openCore(endpoint, through: jump, options: options, logger: logger)
+        return SSHSession(
+            endpoint: endpoint, options: options, core: core, logger: logger, jump: jump, jumpSessions: jumps)
+    }
+
+    /// Opens one connection: a new session thread, connected (through a tunnel on `jump`'s
+    /// session when given) and authenticated.
+    fileprivate static func openCore(
+        _ endpoint: SSHEndpoint, through jump: SSHSession?, options: SSHOptions, logger: Logger
+    ) async throws -> SSHSessionCore {
         let core = SSHSessionCore(endpoint: endpoint, options: options, logger: logger)
+        if let jump {
+            core.tunnelSocket = try await jump.openTunnel(
+                host: endpoint.address, port: endpoint.port, timeout: options.connectTimeout)
+            core.connectedThroughJump = jump.hostName
+        }
         core.start()
         let started = ContinuousClock.now
         let operation = "connect to \(endpoint.addressAndPort)"
@@ -118,8 +159,30 @@ public final class SSHSession: Sendable {
         logger.debug(
             "SSH session open",
             metadata: ["address": "\(endpoint.addressAndPort)", "user": "\(endpoint.user)",
+                       "via": "\(jump?.hostName ?? "direct")",
                        "seconds": "\(formatSeconds(ContinuousClock.now - started))"])
         return core
+    }
+
+    /// Opens a direct-tcpip channel from this host to `host:port` and returns a local socket
+    /// connected to it (the caller owns it); this session's thread pumps the bytes.
+    func openTunnel(host: String, port: Int, timeout: Duration) async throws -> Int32 {
+        try await liveCore().run { _, completion in
+            TCPTunnelOperation(host: host, port: port, timeout: timeout, completion: completion)
+        }
+    }
+
+    /// Runs `command` on an exec channel and returns its stdin/stdout as a byte stream (stderr is
+    /// discarded), e.g. `docker system dial-stdio`. The channel takes one of the session's exec
+    /// slots until it is closed.
+    public func openExecStream(_ command: String, timeout: Duration) async throws -> SSHChannel {
+        let core = try await liveCore()
+        let box: UncheckedChannelBox = try await core.run { _, completion in
+            ExecStreamOpenOperation(command: command, timeout: timeout) { result in
+                completion(result.map(UncheckedChannelBox.init))
+            }
+        }
+        return SSHChannel(session: self, core: core, path: "exec \(command)", box: box.box, writeTimeout: timeout)
     }
 
     /// The core to run the next call on: the current one while it is usable, else a new
@@ -147,10 +210,13 @@ public final class SSHSession: Sendable {
         let options = self.options
         let logger = self.logger
         let slot = self.slot
+        // A host behind a jump host reconnects through it (the jump's own session reconnects
+        // first when it was lost too).
+        let jump = self.jump
         logger.warning("SSH connection lost; reconnecting")
         return Task<SSHSessionCore, Error> {
             do {
-                let core = try await SSHSession.openCore(endpoint, options: options, logger: logger)
+                let core = try await SSHSession.openCore(endpoint, through: jump, options: options, logger: logger)
                 slot.reconnected(core)
                 logger.info("SSH session reconnected")
                 return core
@@ -161,7 +227,6 @@ public final class SSHSession: Sendable {
             }
         }
     }
-
 
     /// Waits for a shared reconnect attempt; a cancelled caller stops waiting at once.
     private func awaitCancellable(_ attempt: Task<SSHSessionCore, Error>) async throws -> SSHSessionCore {
@@ -240,6 +305,7 @@ public final class SSHSession: Sendable {
         } else {
             core.shutdown()  // possibly still inside a blocking connect: do not wait for it
         }
+        for jump in jumpSessions.reversed() { await jump.close() }
     }
 }
 

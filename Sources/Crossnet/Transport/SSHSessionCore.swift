@@ -27,6 +27,8 @@ protocol LoopOperation: AnyObject {
 final class ChannelBox {
     var channel: OpaquePointer?
     let label: String
+    /// The channel counts against ``SSHOptions/maxConcurrentExecs`` until it is closed.
+    var holdsExecSlot = false
     init(channel: OpaquePointer, label: String) {
         self.channel = channel
         self.label = label
@@ -60,6 +62,11 @@ final class SSHSessionCore: @unchecked Sendable {
     private(set) var activeExecs = 0
     private var exitRequested = false
     private var lastKeepalive = ContinuousClock.now
+    /// The far end of a direct-tcpip channel to this host on a jump host's session, handed to
+    /// libssh (`SSH_OPTIONS_FD`) when connecting; `nil` for a direct TCP connection.
+    var tunnelSocket: Int32?
+    /// The jump host this session is reached through, for messages.
+    var connectedThroughJump: String?
     private var probe: LivenessProbe?
     /// Set once the session is closed or lost; later calls fail with it.
     private(set) var failure: SSHError?
@@ -296,6 +303,10 @@ final class SSHSessionCore: @unchecked Sendable {
     /// Frees a channel (libssh sends the close and keeps it until the server confirms).
     func closeChannel(_ box: ChannelBox) {
         openChannels[ObjectIdentifier(box)] = nil
+        if box.holdsExecSlot {
+            box.holdsExecSlot = false
+            releaseExecSlot()
+        }
         if let channel = box.channel {
             box.channel = nil
             if session != nil { ssh_channel_free(channel) }
@@ -330,9 +341,9 @@ final class SSHSessionCore: @unchecked Sendable {
     /// confirm or refuse a channel open within ``livenessTimeout``), and marks the connection lost
     /// when it does not, so the next call reconnects instead of waiting on a dead link. A frozen
     /// dockerd or a hung command leaves the session usable; a cut link does not.
-    func suspectConnection(after what: String) {
+    func suspectConnection(after what: String, timeout: Duration = livenessTimeout) {
         guard probe == nil, failure == nil, session != nil, event != nil else { return }
-        let created = LivenessProbe(timeout: Self.livenessTimeout, after: what)
+        let created = LivenessProbe(timeout: timeout, after: what)
         probe = created
         operations.append(created)
     }
@@ -401,6 +412,13 @@ final class SSHSessionCore: @unchecked Sendable {
                     lastKeepalive = now
                     if ssh_send_ignore(session, "crossnet-keepalive") != SSH_OK || !isAlive {
                         markLost()
+                    } else if let jump = connectedThroughJump {
+                        // Through a jump host the socket is a local socketpair: no TCP timeout
+                        // notices a dead target, so the server must answer within the same
+                        // time a direct connection's TCP_USER_TIMEOUT allows.
+                        suspectConnection(
+                            after: "a keepalive through \(jump)",
+                            timeout: max(.seconds(10), options.keepaliveInterval * 2))
                     }
                 }
             }
@@ -427,8 +445,26 @@ final class SSHSessionCore: @unchecked Sendable {
         }
     }
 
+    /// Polls `fd` with the session (for `events`), so that a tunnel's local socket wakes the
+    /// session thread; the loop's operations do the reading and writing.
+    func watch(_ fd: Int32, events: Int16) {
+        guard let event else { return }
+        _ = ssh_event_remove_fd(event, fd)
+        _ = ssh_event_add_fd(event, fd, events, { _, _, _ in 0 }, nil)
+    }
+
+    /// Stops polling `fd`.
+    func unwatch(_ fd: Int32) {
+        guard let event else { return }
+        _ = ssh_event_remove_fd(event, fd)
+    }
+
     /// Ends every operation, frees channels, disconnects, frees the session and stops the thread.
     func teardown(reason: SSHError) {
+        if let socket = tunnelSocket {
+            close(socket)
+            tunnelSocket = nil
+        }
         if failure == nil { failure = reason }
         lock.lock()
         lost = true
