@@ -19,7 +19,10 @@ echo "== virtual lab ($LAB_DIR, $LAB_SUBNET)"
 # A lab left by a killed run (this folder's, or any other whose daemons are gone) is removed first.
 "$crossnet" lab prune
 "$crossnet" lab down --dir "$LAB_DIR"
-trap '"$crossnet" lab down --dir "$LAB_DIR" || true' EXIT
+REAL_DIR="${CROSSNET_TEST_REAL_LAB_DIR:-.lab-real}"
+REAL_SUBNET="${CROSSNET_TEST_REAL_SUBNET:-198.18.104.0/24}"
+"$crossnet" lab down --dir "$REAL_DIR"
+trap '"$crossnet" lab down --dir "$LAB_DIR" || true; "$crossnet" lab down --dir "$REAL_DIR" || true' EXIT
 "$crossnet" lab up --dir "$LAB_DIR" --hosts 3 --subnet "$LAB_SUBNET"
 "$crossnet" image load --inventory "$LAB_DIR/inventory.yaml"
 "$crossnet" check --inventory "$LAB_DIR/inventory.yaml"
@@ -33,3 +36,13 @@ export CROSSNET_MEASURE_REPEATS="${CROSSNET_MEASURE_REPEATS:-2}"
 export CROSSNET_MEASURE_PAIRS="${CROSSNET_MEASURE_PAIRS:-star}"
 export CROSSNET_MEASURE_SAMPLES="${CROSSNET_MEASURE_SAMPLES:-100}"
 swift test --no-parallel
+"$crossnet" lab down --dir "$LAB_DIR"
+
+echo "== a lab that looks like a real one ($REAL_DIR, $REAL_SUBNET)"
+# Non-root SSH user in the docker group, sshd on port 2222, interface ens3, h2 and h3 reachable only
+# through the bastion h1 (ProxyJump in the ssh_config written next to the inventory), and every
+# Engine behind a gate that behaves like Docker 29 (API floor 1.44). The user suites' claims run on
+# it from the built binary, in one process.
+"$crossnet" lab up --dir "$REAL_DIR" --hosts 3 --subnet "$REAL_SUBNET" --look-real --engine docker29
+"$crossnet" check --inventory "$REAL_DIR/inventory.yaml" --ssh-config "$REAL_DIR/ssh_config"
+"$crossnet" run --quick --inventory "$REAL_DIR/inventory.yaml" --ssh-config "$REAL_DIR/ssh_config" --reports "$REAL_DIR/reports"

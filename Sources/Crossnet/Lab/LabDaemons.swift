@@ -230,6 +230,15 @@ extension VirtualLab {
                     step: step, reason: "the gate on \(socket) answered /_ping with Api-Version \(answer ?? "nothing"): \(tail(log))",
                     hint: "see \(log)")
             }
+            // Like dockerd's `--group docker`: a non-root SSH user in the docker group reaches it.
+            if state.options?.sshUser != nil {
+                do {
+                    try FileManager.default.setAttributes(
+                        [.groupOwnerAccountName: "docker", .posixPermissions: 0o660], ofItemAtPath: socket)
+                } catch {
+                    throw LabError(step: step, reason: "cannot give the docker group the gate's socket \(socket): \(error)", hint: "is there a docker group?")
+                }
+            }
         }
     }
 
