@@ -38,6 +38,10 @@ public struct JUnitWriter: Sendable {
             for (name, value) in properties(document.run) {
                 xml += "      <property name=\"\(esc(name))\" value=\"\(esc(value))\"/>\n"
             }
+            // passed, failed, regressed, interrupted (a partial run) or nothing-ran.
+            if let verdict = document.verdict {
+                xml += "      <property name=\"crossnet.verdict\" value=\"\(verdict.rawValue)\"/>\n"
+            }
             xml += "    </properties>\n"
             if let setupFailure {
                 // Reported once: the cases it kept from running are skipped and point here.
