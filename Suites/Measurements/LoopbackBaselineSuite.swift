@@ -17,12 +17,8 @@ struct LoopbackBaseline {
     func tcpThroughput(pair: HostPair) async throws {
         try await withTranscript {
             let options = try await MeasureSupport.options()
-            let runner = ThroughputRunner(fleet: try CurrentDeployment.runContext().fleet, options: options)
-            let endpoints = try Self.endpoints(pair)
-            var records: [MeasurementRecord] = []
-            for streams in Set([1, options.parallelStreams]).sorted() {
-                let name = "TCP throughput (\(streams) stream\(streams == 1 ? "" : "s")) over the host's loopback on \(pair.source)"
-                records += try await runner.measure(.tcp(streams: streams), between: endpoints, testName: name)
+            let records = try await MeasureSupport.tcpRecords(between: try Self.endpoints(pair), options: options) { streams in
+                MeasureSupport.tcpFigureName(streams) + " over the host's loopback on \(pair.source)"
             }
             try MeasureSupport.attach(records)
             for record in records {

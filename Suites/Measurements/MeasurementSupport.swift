@@ -102,16 +102,30 @@ enum MeasureSupport {
     static func tcpThroughput(_ driver: DriverID, _ pair: HostPair) async throws {
         try await withTranscript {
             let options = try await options()
-            let runner = ThroughputRunner(fleet: try CurrentDeployment.runContext().fleet, options: options)
-            let endpoints = try endpoints(pair)
-            var records: [MeasurementRecord] = []
-            for streams in Set([1, options.parallelStreams]).sorted() {
-                let name = testName("TCP throughput (\(streams) stream\(streams == 1 ? "" : "s"))", driver, pair)
-                records += try await runner.measure(.tcp(streams: streams), between: endpoints, testName: name)
+            let records = try await tcpRecords(between: try endpoints(pair), options: options) { streams in
+                testName(tcpFigureName(streams), driver, pair)
             }
             try attach(records)
             for record in records { expectThroughputSane(record, options: options) }
         }
+    }
+
+    /// `TCP throughput (1 stream)`, `TCP throughput (4 streams)`.
+    static func tcpFigureName(_ streams: Int) -> String {
+        "TCP throughput (\(streams) stream\(streams == 1 ? "" : "s"))"
+    }
+
+    /// TCP throughput between `endpoints` with one stream and with the inventory's parallel
+    /// streams; `name` gives each figure's test name from its stream count.
+    static func tcpRecords(
+        between endpoints: MeasurementEndpoints, options: MeasurementOptions, name: (Int) -> String
+    ) async throws -> [MeasurementRecord] {
+        let runner = ThroughputRunner(fleet: try CurrentDeployment.runContext().fleet, options: options)
+        var records: [MeasurementRecord] = []
+        for streams in Set([1, options.parallelStreams]).sorted() {
+            records += try await runner.measure(.tcp(streams: streams), between: endpoints, testName: name(streams))
+        }
+        return records
     }
 
     /// UDP at the inventory's rate: throughput, loss and jitter.
