@@ -24,12 +24,31 @@ public struct LatencyRunner: Sendable {
         self.options = options
     }
 
-    /// RTT samples in seconds, warm-up removed.
-    public func samples(_ proto: LatencyProtocol, between endpoints: MeasurementEndpoints) async throws -> [Double] {
+    /// RTT samples in seconds, warm-up removed, one array per repeat: `options.repeats` separate
+    /// runs of the tool (each a new process and, for sockperf, a new connection), which share the
+    /// figure's samples (`latencySamples` pings, `durationSeconds` of sockperf) between them.
+    ///
+    /// One long run hides what changes from one connection to the next: on shared cores the
+    /// scheduler places client and server once per run, and a same-host RTT sits at 15 µs in one
+    /// run and 260 µs in the next (measured on the virtual lab). Separate runs let the figure's
+    /// interval see that spread (``MeasurementRecord/Stats/init(distribution:samples:repeats:)``).
+    public func repeatedSamples(_ proto: LatencyProtocol, between endpoints: MeasurementEndpoints) async throws -> [[Double]] {
+        let repeats = Swift.max(1, options.repeats)
         switch proto {
-        case .icmp: try await pingSamples(endpoints, count: options.latencySamples)
-        case .tcp, .udp: try await sockperfSamples(endpoints, tcp: proto == .tcp)
+        case .icmp:
+            let count = Swift.max(20, options.latencySamples / repeats)
+            var runs: [[Double]] = []
+            for _ in 0..<repeats { runs.append(try await pingSamples(endpoints, count: count)) }
+            return runs
+        case .tcp, .udp:
+            let seconds = Swift.max(1, options.durationSeconds / repeats)
+            return try await sockperfSamples(endpoints, tcp: proto == .tcp, runs: repeats, seconds: seconds)
         }
+    }
+
+    /// RTT samples in seconds, warm-up removed, all repeats together.
+    public func samples(_ proto: LatencyProtocol, between endpoints: MeasurementEndpoints) async throws -> [Double] {
+        try await repeatedSamples(proto, between: endpoints).flatMap { $0 }
     }
 
     /// `ping -c N -i 0.01` from the source to the target's address.
@@ -46,9 +65,11 @@ public struct LatencyRunner: Sendable {
         return samples
     }
 
-    /// `sockperf server` in the target, `sockperf ping-pong --full-log` in the source, then the
-    /// log read back with `cat`; RTT = rxTime − txTime.
-    public func sockperfSamples(_ endpoints: MeasurementEndpoints, tcp: Bool) async throws -> [Double] {
+    /// `sockperf server` in the target, then `runs` × `sockperf ping-pong --full-log` of `seconds`
+    /// each in the source, each log read back with `cat`; RTT = rxTime − txTime. One array per run.
+    public func sockperfSamples(
+        _ endpoints: MeasurementEndpoints, tcp: Bool, runs: Int = 1, seconds: Int? = nil
+    ) async throws -> [[Double]] {
         let port = String(Self.sockperfPort)
         let transport = tcp ? ["--tcp"] : []
         let server = ["sockperf", "server", "-i", "0.0.0.0", "-p", port] + transport
@@ -62,43 +83,47 @@ public struct LatencyRunner: Sendable {
         }
         try await Task.sleep(for: .milliseconds(200))
         let log = "/tmp/crossnet-sockperf-\(tcp ? "tcp" : "udp").csv"
-        let duration = Swift.max(1, options.durationSeconds)
+        let duration = Swift.max(1, seconds ?? options.durationSeconds)
         let clientPort = String(endpoints.clientPort(Self.sockperfPort))
         let client = ["sockperf", "ping-pong", "-i", endpoints.targetAddress, "-p", clientPort] + transport + [
             "-t", String(duration), "--mps=\(options.sockperfMessagesPerSecond)", "--full-log", log,
         ]
         let operation = ProbeShell.display(client, in: endpoints.source)
-        var output = try await shell.run(endpoints.source, client, timeout: .seconds(duration + 40))
-        if !output.succeeded {
-            // The daemonised server may not have been listening yet: one retry.
-            try await Task.sleep(for: .milliseconds(500))
-            output = try await shell.run(endpoints.source, client, timeout: .seconds(duration + 40))
+        var results: [[Double]] = []
+        for _ in 0..<Swift.max(1, runs) {
+            var output = try await shell.run(endpoints.source, client, timeout: .seconds(duration + 40))
+            if !output.succeeded {
+                // The daemonised server may not have been listening yet: one retry.
+                try await Task.sleep(for: .milliseconds(500))
+                output = try await shell.run(endpoints.source, client, timeout: .seconds(duration + 40))
+            }
+            guard output.succeeded else {
+                throw MeasurementError.commandFailed(
+                    host: endpoints.source.host, operation: operation, exitStatus: output.exitStatus,
+                    output: (output.stderrText + output.stdoutText).trimmingCharacters(in: .whitespacesAndNewlines))
+            }
+            let text = try await shell.check(endpoints.source, ["cat", log], timeout: .seconds(30)).stdoutText
+            let parsed = try SockperfLog.parse(
+                text, droppingFirst: options.warmUpSamples, host: endpoints.source.host, operation: operation)
+            guard !parsed.rtts.isEmpty else { throw MeasurementError.noSamples(host: endpoints.source.host, operation: operation) }
+            results.append(parsed.rtts)
         }
-        guard output.succeeded else {
-            throw MeasurementError.commandFailed(
-                host: endpoints.source.host, operation: operation, exitStatus: output.exitStatus,
-                output: (output.stderrText + output.stdoutText).trimmingCharacters(in: .whitespacesAndNewlines))
-        }
-        let text = try await shell.check(endpoints.source, ["cat", log], timeout: .seconds(30)).stdoutText
-        let parsed = try SockperfLog.parse(
-            text, droppingFirst: options.warmUpSamples, host: endpoints.source.host, operation: operation)
-        guard !parsed.rtts.isEmpty else { throw MeasurementError.noSamples(host: endpoints.source.host, operation: operation) }
-        return parsed.rtts
+        return results
     }
 
     /// Measures `proto` and returns its `rtt` record.
     public func measure(_ proto: LatencyProtocol, between endpoints: MeasurementEndpoints, testName: String) async throws -> MeasurementRecord {
-        let samples = try await samples(proto, between: endpoints)
+        let repeats = try await repeatedSamples(proto, between: endpoints)
         let mtu = await shell.pathMTU(from: endpoints.source, to: endpoints.targetAddress)
         let tool = proto == .icmp ? "ping" : "sockperf"
         let version = options.version(proto == .icmp ? "busybox" : "sockperf")
-        var parameters = MeasurementRecord.Parameters(tool: tool, version: version, mtu: mtu)
+        var parameters = MeasurementRecord.Parameters(tool: tool, version: version, mtu: mtu, repeats: repeats.count)
         if proto != .icmp {
-            parameters.durationSeconds = Double(Swift.max(1, options.durationSeconds))
+            parameters.durationSeconds = Double(Swift.max(1, options.durationSeconds / repeats.count))
             parameters.rateBitsPerSecond = nil
         }
         return Self.record(
-            samples: samples, metric: "rtt", protocol: proto.rawValue, endpoints: endpoints, testName: testName,
+            repeats: repeats, metric: "rtt", protocol: proto.rawValue, endpoints: endpoints, testName: testName,
             parameters: parameters, noisyCV: options.noisyCoefficientOfVariationPercent)
     }
 
@@ -108,11 +133,32 @@ public struct LatencyRunner: Sendable {
         samples: [Double], metric: String, protocol proto: String, endpoints: MeasurementEndpoints, testName: String,
         parameters: MeasurementRecord.Parameters, noisyCV: Double
     ) -> MeasurementRecord {
+        record(
+            repeats: [samples], metric: metric, protocol: proto, endpoints: endpoints, testName: testName,
+            parameters: parameters, noisyCV: noisyCV)
+    }
+
+    /// A latency-type record from the samples of several runs (seconds): value = p50 of all samples;
+    /// each percentile's interval is the order-statistic interval of all samples widened to the
+    /// range of the runs' own percentiles; flagged `noisy` when the runs' medians vary by more than
+    /// `noisyCV` percent (pure; unit-tested).
+    public static func record(
+        repeats: [[Double]], metric: String, protocol proto: String, endpoints: MeasurementEndpoints, testName: String,
+        parameters: MeasurementRecord.Parameters, noisyCV: Double
+    ) -> MeasurementRecord {
+        let runs = repeats.filter { !$0.isEmpty }
+        let samples = runs.flatMap { $0 }
         let distribution = LatencyDistribution(seconds: samples)
-        let stats = MeasurementRecord.Stats(distribution: distribution, samples: samples)
+        let stats = MeasurementRecord.Stats(distribution: distribution, samples: samples, repeats: runs.count > 1 ? runs : [])
+        var flags: [String] = []
+        if runs.count > 1, let medians = SampleStatistics(runs.map { LatencyDistribution(seconds: $0).percentile(50) }),
+            medians.coefficientOfVariationPercent > noisyCV
+        {
+            flags.append("noisy")
+        }
         return MeasurementRecord(
             test: testName, driver: endpoints.driver.rawValue, metric: metric, protocol: proto,
             source: endpoints.source.host, target: endpoints.target.host, unit: "s", value: distribution.percentile(50),
-            stats: stats, parameters: parameters, flags: [], placement: endpoints.placement)
+            stats: stats, parameters: parameters, flags: flags, placement: endpoints.placement)
     }
 }

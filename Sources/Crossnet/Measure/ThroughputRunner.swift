@@ -144,16 +144,30 @@ extension MeasurementRecord.Stats {
 
     /// Stats of a latency distribution (percentiles from the HdrHistogram, exact mean and stddev),
     /// with order-statistic intervals of each percentile from the raw `samples` when given.
-    public init(distribution d: LatencyDistribution, samples: [Double] = []) {
+    ///
+    /// With `repeats` (the same samples, one array per run of the tool, at least 2), each interval
+    /// is also widened to span the runs' own values of that percentile: the order-statistic
+    /// interval assumes independent samples, but samples of one run share that run's conditions
+    /// (the scheduler's placement of client and server, the connection), so runs of an unchanged
+    /// path differ by more than one run's interval. The method then reads
+    /// `order-statistic+repeat-range`; the level stays the order statistic's (widening only adds
+    /// confidence).
+    public init(distribution d: LatencyDistribution, samples: [Double] = [], repeats: [[Double]] = []) {
         self.init(
             p50: d.percentile(50), p90: d.percentile(90), p99: d.percentile(99), p999: d.percentile(99.9), min: d.min,
             max: d.max, mean: d.mean, stddev: d.standardDeviation, samples: d.count)
         let sorted = samples.sorted()
+        let runs = repeats.count > 1 ? repeats.map { LatencyDistribution(seconds: $0) } : []
         var intervals: [String: ConfidenceInterval] = [:]
         for (name, q, value) in [("p50", 0.5, p50), ("p90", 0.9, p90), ("p99", 0.99, p99), ("p999", 0.999, p999)] {
-            if let value, let interval = ConfidenceInterval.quantile(q, sorted: sorted) {
-                intervals[name] = interval.including(value)
+            guard let value, var interval = ConfidenceInterval.quantile(q, sorted: sorted) else { continue }
+            interval = interval.including(value)
+            if !runs.isEmpty {
+                let perRun = runs.map { $0.percentile(q * 100) }
+                interval = interval.including(perRun.min()!).including(perRun.max()!)
+                interval.method = "order-statistic+repeat-range"
             }
+            intervals[name] = interval
         }
         self.intervals = intervals.isEmpty ? nil : intervals
     }

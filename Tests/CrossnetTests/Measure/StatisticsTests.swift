@@ -141,6 +141,42 @@ struct RecordBuildingTests {
         }
     }
 
+    @Test("latency from several runs: intervals span every run's percentile, the method says so, and disagreeing runs flag noisy")
+    func latencyRepeats() throws {
+        // The captured sockperf log cut into 3 consecutive runs: the runs agree, so no flag, and
+        // every percentile's interval still holds each run's own value.
+        let rtts = try SockperfLog.parse(try MeasureFixtures.text("sockperf/tcp-full-log.csv"), droppingFirst: 0).rtts
+        let third = rtts.count / 3
+        let runs = [Array(rtts[0..<third]), Array(rtts[third..<(2 * third)]), Array(rtts[(2 * third)...])]
+        let steady = LatencyRunner.record(
+            repeats: runs, metric: "rtt", protocol: "tcp", endpoints: Self.endpoints, testName: "t",
+            parameters: .init(tool: "sockperf", version: "3.7", repeats: 3), noisyCV: 10)
+        #expect(steady.flags.isEmpty)
+        #expect(steady.stats.samples == rtts.count)
+        for (name, q) in [("p50", 50.0), ("p90", 90.0), ("p99", 99.0)] {
+            let ci = try #require(steady.stats.interval(name))
+            #expect(ci.method == "order-statistic+repeat-range")
+            for run in runs {
+                let value = LatencyDistribution(seconds: run).percentile(q)
+                #expect(ci.low <= value && value <= ci.high, "\(name): \(value) outside \(ci)")
+            }
+        }
+        // Runs that sit in different scheduler modes (the virtual lab's same-host bridge TCP RTT:
+        // 15.9 µs in one run, 265.7 µs in the next): the one run's tight interval would call the
+        // next a regression; the runs' range does not, and the figure is flagged noisy.
+        let fast = rtts.map { $0 * 15.9e-6 / steady.value }, slow = rtts.map { $0 * 265.7e-6 / steady.value }
+        let mixed = LatencyRunner.record(
+            repeats: [fast, slow, fast], metric: "rtt", protocol: "tcp", endpoints: Self.endpoints, testName: "t",
+            parameters: .init(tool: "sockperf", version: "3.7", repeats: 3), noisyCV: 10)
+        let single = LatencyRunner.record(
+            samples: fast, metric: "rtt", protocol: "tcp", endpoints: Self.endpoints, testName: "t",
+            parameters: .init(tool: "sockperf", version: "3.7"), noisyCV: 10)
+        let mixedCI = try #require(mixed.stats.interval("p50")), singleCI = try #require(single.stats.interval("p50"))
+        #expect(mixed.flags == ["noisy"])
+        #expect(mixedCI.high >= 265e-6 && mixedCI.low <= 16e-6)
+        #expect(singleCI.high < 20e-6 && singleCI.method == "order-statistic")
+    }
+
     @Test("overhead within one placement: across hosts against host, on one host against loopback")
     func overheadPlacement() {
         func record(_ driver: String, _ source: String, _ target: String, _ gbps: Double, _ placement: MeasurementPlacement?) -> MeasurementRecord {
