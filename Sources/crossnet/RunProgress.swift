@@ -1,3 +1,4 @@
+import Crossnet
 import Foundation
 
 #if canImport(Glibc)
@@ -14,6 +15,7 @@ final class RunProgress: @unchecked Sendable {
     private var detail = ""
     private var ticker: Thread?
     private var stopped = false
+    private var status: (@Sendable () -> String)?
 
     init() {
         if isTTY {
@@ -30,6 +32,14 @@ final class RunProgress: @unchecked Sendable {
     }
 
     private var isStopped: Bool { lock.withLock { stopped } }
+
+    /// Seconds since the run started (the clock the tally's times are on).
+    var secondsSinceStart: Double { (ContinuousClock.now - started).seconds }
+
+    /// A short status drawn after the elapsed time on a terminal (test counts and time left).
+    func setStatus(_ provider: @escaping @Sendable () -> String) {
+        lock.withLock { status = provider }
+    }
 
     /// A new step (`probe image`, `host facts`, `tests`, `reports`).
     func begin(_ step: String, _ detail: String = "") {
@@ -72,7 +82,8 @@ final class RunProgress: @unchecked Sendable {
         lock.withLock {
             guard !stopped else { return }
             let columns = terminalColumns()
-            var line = "[\(elapsed)] \(step)" + (detail.isEmpty ? "" : " · \(detail)")
+            let counts = status?() ?? ""
+            var line = "[\(elapsed)\(counts.isEmpty ? "" : " · " + counts)] \(step)" + (detail.isEmpty ? "" : " · \(detail)")
             if line.count > columns - 1 { line = String(line.prefix(max(10, columns - 2))) + "…" }
             write("\r\u{1B}[2K" + line)
         }
@@ -108,9 +119,21 @@ final class TestEventProgress: @unchecked Sendable {
     private let progress: RunProgress
     private let lock = NSLock()
     private var names: [String: String] = [:]
+    private var tally: RunTally
+    private let showsEstimate: Bool
 
-    init(progress: RunProgress) {
+    /// `showsEstimate`: whether the time left is worth showing (not when suites run at once, as
+    /// `--quick` does: the priors add up one after another).
+    init(progress: RunProgress, settings: RunTally.Settings, showsEstimate: Bool) {
         self.progress = progress
+        self.tally = RunTally(settings: settings)
+        self.showsEstimate = showsEstimate
+        progress.setStatus { [weak self] in self?.status ?? "" }
+    }
+
+    private var status: String {
+        let now = progress.secondsSinceStart
+        return lock.withLock { tally.total == 0 ? "" : "tests " + tally.summary(now: now, withEstimate: showsEstimate) }
     }
 
     /// Handles one JSON record of the event stream.
@@ -118,22 +141,37 @@ final class TestEventProgress: @unchecked Sendable {
         guard let object = try? JSONSerialization.jsonObject(with: record) as? [String: Any],
             let kind = object["kind"] as? String, let payload = object["payload"] as? [String: Any]
         else { return }
+        let now = progress.secondsSinceStart
         if kind == "test", let id = payload["id"] as? String {
-            lock.withLock { names[id] = payload["displayName"] as? String ?? payload["name"] as? String }
+            lock.withLock {
+                names[id] = payload["displayName"] as? String ?? payload["name"] as? String
+                if payload["kind"] as? String == "function" {
+                    let cases = (payload["_testCases"] as? [[String: Any]] ?? []).compactMap { $0["displayName"] as? String }
+                    tally.plan(testID: id, caseNames: cases)
+                }
+            }
             return
         }
         guard kind == "event", let event = payload["kind"] as? String, let testID = payload["testID"] as? String else { return }
         let name = lock.withLock { names[testID] } ?? testID
-        let argument = ((payload["_testCase"] as? [String: Any])?["displayName"] as? String)
-            .map { $0.replacingOccurrences(of: "\"", with: "") }
+        let rawArgument = (payload["_testCase"] as? [String: Any])?["displayName"] as? String
+        let argument = rawArgument.map { $0.replacingOccurrences(of: "\"", with: "") }
         let label = argument.map { "\(name) (\($0))" } ?? name
         switch event {
-        case "testCaseStarted": progress.update(label)
-        case "testStarted": progress.update(testID.contains("/") ? label : "suite \(name)")
+        case "testCaseStarted":
+            lock.withLock { tally.started(testID: testID, caseName: rawArgument, at: now) }
+            progress.update(label)
+        case "testCaseEnded": lock.withLock { tally.ended(testID: testID, caseName: rawArgument, at: now) }
+        case "testStarted":
+            lock.withLock { tally.started(testID: testID, caseName: nil, at: now) }
+            progress.update(testID.contains("/") ? label : "suite \(name)")
+        case "testEnded": lock.withLock { tally.ended(testID: testID, caseName: nil, at: now) }
         case "issueRecorded":
             let messages = (payload["messages"] as? [[String: Any]] ?? []).compactMap { $0["text"] as? String }
             progress.note("✘ \(label): \(messages.joined(separator: " — "))")
-        case "testSkipped": progress.note("⏭ \(label): skipped")
+        case "testSkipped":
+            lock.withLock { tally.skipped(testID: testID, at: now) }
+            progress.note("⏭ \(label): skipped")
         default: break
         }
     }

@@ -137,7 +137,12 @@ final class SuiteRun: @unchecked Sendable {
         FileManager.default.createFile(atPath: eventsPath, contents: nil)
         let events = try FileHandle(forWritingTo: URL(fileURLWithPath: eventsPath))
         defer { try? events.close() }
-        let sink = EventSink(file: events, progress: TestEventProgress(progress: progress))
+        let options = MeasurementOptions(inventory: inventory, toolVersions: [:])
+        let settings = RunTally.Settings(
+            durationSeconds: options.durationSeconds, repeats: options.repeats, latencySamples: options.latencySamples,
+            dnsLookups: options.dnsLookups, concurrentPairs: options.concurrency == .rounds)
+        let sink = EventSink(
+            file: events, progress: TestEventProgress(progress: progress, settings: settings, showsEstimate: !selection.parallel))
         let selection = selection
         let task = Task { try await SwiftTestingEntryPoint.run(selection) { sink.write($0) } }
         let alreadyStopped = lock.withLock { () -> Bool in

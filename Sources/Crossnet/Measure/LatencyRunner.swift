@@ -36,14 +36,23 @@ public struct LatencyRunner: Sendable {
         let repeats = Swift.max(1, options.repeats)
         switch proto {
         case .icmp:
-            let count = Swift.max(20, options.latencySamples / repeats)
             var runs: [[Double]] = []
-            for _ in 0..<repeats { runs.append(try await pingSamples(endpoints, count: count)) }
+            for count in Self.pingCounts(total: options.latencySamples, repeats: repeats) {
+                runs.append(try await pingSamples(endpoints, count: count))
+            }
             return runs
         case .tcp, .udp:
             let seconds = Swift.max(1, options.durationSeconds / repeats)
             return try await sockperfSamples(endpoints, tcp: proto == .tcp, runs: repeats, seconds: seconds)
         }
+    }
+
+    /// Echo requests per ping run: `total` shared between at most `repeats` runs of at least 20
+    /// each (fewer runs when `total` is small), adding up to `total` exactly.
+    public static func pingCounts(total: Int, repeats: Int) -> [Int] {
+        let total = Swift.max(1, total)
+        let runs = Swift.max(1, Swift.min(repeats, total / 20))
+        return (0..<runs).map { total / runs + ($0 < total % runs ? 1 : 0) }
     }
 
     /// RTT samples in seconds, warm-up removed, all repeats together.

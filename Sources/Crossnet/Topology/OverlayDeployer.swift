@@ -45,12 +45,14 @@ struct OverlayDeployer: Sendable {
             context.logger.info("foreign swarm nodes excluded", metadata: ["run": "\(context.runID)", "nodes": "\(foreign.map(\.label))"])
         }
         let network = OverlayNaming(runID: context.runID).networkName
+        // Whether service VIPs can work is asked on every host while the network is created.
+        async let vip = vipAvailable()
         let networkID = try await manager.createNetwork(NetworkSpec(
             name: network, driver: "overlay", labels: context.labels(), attachable: true,
             subnet: fleet.inventory.network.overlaySubnet))
-        context.ledger.record(CreatedResource(host: swarm.managerHost, kind: .network, id: networkID))
+        context.ledger.record(CreatedResource(host: swarm.managerHost, kind: .network, id: networkID, inSwarm: true))
 
-        let endpointMode = try await vipAvailable() ? "vip" : "dnsrr"
+        let endpointMode = try await vip ? "vip" : "dnsrr"
         if endpointMode == "dnsrr" {
             notes.append("endpoint mode dnsrr: not every node has ip_vs (IPVS), so service VIPs would not answer")
         }
@@ -59,7 +61,7 @@ struct OverlayDeployer: Sendable {
             labels: context.labels(["crossnet.driver": DriverID.overlay.rawValue]), network: network,
             aliases: [Self.serviceAlias], endpointMode: endpointMode, global: true,
             constraints: Self.placement(excluding: foreign.map(\.id))))
-        context.ledger.record(CreatedResource(host: swarm.managerHost, kind: .service, id: serviceID))
+        context.ledger.record(CreatedResource(host: swarm.managerHost, kind: .service, id: serviceID, inSwarm: true))
         // The attachable probes start on every host at once while the service's tasks come up.
         let deployer = TopologyDeployer(context: context)
         let context = context
@@ -145,14 +147,17 @@ struct OverlayDeployer: Sendable {
         foreign.sorted().map { "node.id!=\($0)" }
     }
 
-    /// `true` when every host has IPVS (needed for service VIPs).
+    /// `true` when every host has IPVS (needed for service VIPs); every host asked at once.
     func vipAvailable() async throws -> Bool {
-        for host in context.fleet.hostNames {
-            let output = try await context.fleet.exec(
+        let fleet = context.fleet
+        for (_, result) in await fleet.onEachHost(fleet.hostNames, { host in
+            try await fleet.exec(
                 // /sys and /lib/modules only: no /usr/sbin tool (modinfo) a non-root user may lack.
                 host, "[ -d /sys/module/ip_vs ] || grep -qs '/ip_vs.ko' /lib/modules/$(uname -r)/modules.builtin || grep -qs '/ip_vs.ko' /lib/modules/$(uname -r)/modules.dep",
-                timeout: .seconds(15))
-            if !output.succeeded { return false }
+                timeout: .seconds(15)
+            ).succeeded
+        }) where try !result.get() {
+            return false
         }
         return true
     }

@@ -6,6 +6,16 @@ public struct CreatedResource: Sendable, Equatable {
     public var host: String
     public var kind: Kind
     public var id: String
+    /// A swarm object (a service, a swarm-scoped network): when the run created the swarm itself,
+    /// leaving it removes these on every node, so teardown does not remove them one by one.
+    public var inSwarm: Bool
+
+    public init(host: String, kind: Kind, id: String, inSwarm: Bool = false) {
+        self.host = host
+        self.kind = kind
+        self.id = id
+        self.inSwarm = inSwarm
+    }
 }
 
 /// Records what a run created, in order, so teardown removes it in reverse order even when a

@@ -37,8 +37,11 @@ public actor SwarmCoordinator {
     public func ensure(_ context: RunContext) async throws -> SwarmState {
         if let state { return state }
         let fleet = context.fleet
+        // Every host asked at once; the first failure (in host order) is the error.
         var infos: [String: SwarmInfo] = [:]
-        for host in fleet.hostNames { infos[host] = try await fleet.engine(host).info().swarm }
+        for (host, result) in await fleet.onEachHost(fleet.hostNames, { try await fleet.engine($0).info().swarm }) {
+            infos[host] = try result.get()
+        }
         let inactive = fleet.hostNames.filter { infos[$0]?.localNodeState == "inactive" }
         let active = fleet.hostNames.filter { infos[$0]?.localNodeState == "active" }
         let other = fleet.hostNames.filter { !inactive.contains($0) && !active.contains($0) }
@@ -62,7 +65,9 @@ public actor SwarmCoordinator {
         let manager = fleet.hostNames[0]
         let managerAddress = fleet.config(manager).dataAddress
         hostsWithoutGatewayBridge = []
-        for host in fleet.hostNames where try await !fleet.engine(host).allNetworks().contains(where: { $0.name == "docker_gwbridge" }) {
+        for (host, result) in await fleet.onEachHost(fleet.hostNames, { host in
+            try await fleet.engine(host).allNetworks().contains(where: { $0.name == "docker_gwbridge" })
+        }) where try !result.get() {
             hostsWithoutGatewayBridge.append(host)
         }
         let managerEngine = fleet.engine(manager)
@@ -72,10 +77,13 @@ public actor SwarmCoordinator {
         context.ledger.record(CreatedResource(host: manager, kind: .swarm, id: nodeID))
         let token = try await managerEngine.swarmInspect().joinTokens.worker
         var nodeIDs = [manager: nodeID]
-        for host in fleet.hostNames.dropFirst() {
+        // The workers join at once (each join is its own TLS handshake with the manager).
+        for (host, result) in await fleet.onEachHost(Array(fleet.hostNames.dropFirst()), { host in
             try await fleet.engine(host).swarmJoin(
                 advertiseAddress: fleet.config(host).dataAddress, managerAddress: managerAddress, token: token)
-            nodeIDs[host] = try await fleet.engine(host).info().swarm.nodeID
+            return try await fleet.engine(host).info().swarm.nodeID
+        }) {
+            nodeIDs[host] = try result.get()
         }
         return SwarmState(managerHost: manager, nodeIDs: nodeIDs, createdByCrossnet: true)
     }

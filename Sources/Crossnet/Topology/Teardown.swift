@@ -55,7 +55,23 @@ public enum Teardown {
     public static func report(_ context: RunContext) async -> TeardownReport {
         var report = TeardownReport()
         let fleet = context.fleet
-        var pending = context.ledger.drainNewestFirst()[...]
+        var drained = context.ledger.drainNewestFirst()
+        // A swarm the run created goes as a whole: `swarm leave --force` removes its services'
+        // task containers and its networks on every node, so they are not removed one by one
+        // (a service's tasks take seconds to stop after `service rm`); their absence is checked
+        // once the swarm is gone.
+        var dissolved: [CreatedResource] = []
+        if drained.contains(where: { $0.kind == .swarm }) {
+            dissolved = drained.filter(\.inSwarm)
+            drained.removeAll(where: \.inSwarm)
+            for resource in dissolved {
+                fleet.transcript.record(TranscriptEntry(
+                    timestamp: Date(), host: resource.host,
+                    command: "# \(resource.kind.rawValue) \(resource.id.prefix(12)) goes with the swarm this run created (swarm leave --force)",
+                    durationSeconds: 0, result: "note"))
+            }
+        }
+        var pending = drained[...]
         while let resource = pending.first {
             // Consecutive containers do not depend on each other: removed on every host at once.
             if resource.kind == .container {
@@ -83,16 +99,21 @@ public enum Teardown {
                     await waitForNetworkGoneEverywhere(resource.id, fleet: fleet, report: &report)
                 case .swarm:
                     await SwarmCoordinator.leave(manager: resource.host, fleet: fleet, report: &report)
-                    for host in await context.swarm.gatewayBridgesToRemove() {
-                        if report.isDown(host) {
-                            report.skipped(host: host, operation: "remove network docker_gwbridge")
-                            continue
+                    for item in dissolved {
+                        switch item.kind {
+                        case .service: await waitForServiceContainersGone(item.id, fleet: fleet, report: &report)
+                        case .network: await waitForNetworkGoneEverywhere(item.id, fleet: fleet, report: &report)
+                        case .container, .swarm: break
                         }
-                        do {
-                            try await removeNetworkRetrying("docker_gwbridge", engine: fleet.engine(host))
-                        } catch {
-                            report.record(error, host: host, operation: "remove network docker_gwbridge")
-                        }
+                    }
+                    let bridges = await context.swarm.gatewayBridgesToRemove()
+                    for host in bridges where report.isDown(host) {
+                        report.skipped(host: host, operation: "remove network docker_gwbridge")
+                    }
+                    for (host, result) in await fleet.onEachHost(bridges.filter { !report.isDown($0) }, { host in
+                        try await removeNetworkRetrying("docker_gwbridge", engine: fleet.engine(host))
+                    }) {
+                        if case .failure(let error) = result { report.record(error, host: host, operation: "remove network docker_gwbridge") }
                     }
                     await context.swarm.reset()
                 }

@@ -175,6 +175,10 @@ struct RecordBuildingTests {
         #expect(mixed.flags == ["noisy"])
         #expect(mixedCI.high >= 265e-6 && mixedCI.low <= 16e-6)
         #expect(singleCI.high < 20e-6 && singleCI.method == "order-statistic")
+        // ping's samples are shared between the runs and add up to the figure's count.
+        #expect(LatencyRunner.pingCounts(total: 200, repeats: 3) == [67, 67, 66])
+        #expect(LatencyRunner.pingCounts(total: 50, repeats: 3) == [25, 25])
+        #expect(LatencyRunner.pingCounts(total: 10, repeats: 3) == [10])
     }
 
     @Test("overhead within one placement: across hosts against host, on one host against loopback")
