@@ -112,7 +112,8 @@ public struct ClaimEvaluator: Sendable {
         let command = ["timeout", String(limit)] + probe
         result.command = "docker exec \(source.name) " + command.joined(separator: " ")
         do {
-            let output = try await context.fleet.engine(source.host).exec(source.containerID, command, timeout: .seconds(limit + 20))
+            let output = try await context.execBatcher.run(
+                host: source.host, container: source.containerID, command: command, timeLimit: limit)
             let text = (output.stdoutText + output.stderrText).trimmingCharacters(in: .whitespacesAndNewlines)
             result.evidence = "exit \(output.exitStatus): " + String(text.prefix(400))
             result.observed = ObservedOutcome.classify(claim.method, exitStatus: output.exitStatus, output: text, timeLimited: true)

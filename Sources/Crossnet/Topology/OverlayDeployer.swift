@@ -17,6 +17,8 @@ struct OverlayDeployer: Sendable {
 
     func deploy(hosts: [String]) async throws -> Deployment {
         let fleet = context.fleet
+        // Whether service VIPs can work is asked on every host while the swarm forms.
+        async let vip = vipAvailable()
         let swarm = try await context.swarm.ensure(context)
         let manager = fleet.engine(swarm.managerHost)
         var notes: [String] = []
@@ -28,13 +30,14 @@ struct OverlayDeployer: Sendable {
             }
         }
 
-        if let existing = try await manager.allServices().first(where: { $0.spec.name == serviceName }) {
+        // A swarm the run just created holds no service and no node but the inventory's.
+        if !swarm.createdByCrossnet, let existing = try await manager.allServices().first(where: { $0.spec.name == serviceName }) {
             throw OperationError(
                 host: swarm.managerHost, operation: "docker service create --name \(serviceName)",
                 reason: "a service named \(serviceName) (\(existing.id.prefix(12))) already exists in this swarm",
                 hint: "Crossnet never touches a service it did not create: run `crossnet clean --run \(context.runID)` if an earlier run with this id left it")
         }
-        let foreign = try await foreignNodes(manager: manager, swarm: swarm)
+        let foreign = swarm.createdByCrossnet ? [] : try await foreignNodes(manager: manager, swarm: swarm)
         if !foreign.isEmpty {
             let note = "swarm nodes outside the inventory, left untouched and kept free of Crossnet's tasks: "
                 + foreign.map(\.label).joined(separator: ", ")
@@ -45,8 +48,6 @@ struct OverlayDeployer: Sendable {
             context.logger.info("foreign swarm nodes excluded", metadata: ["run": "\(context.runID)", "nodes": "\(foreign.map(\.label))"])
         }
         let network = OverlayNaming(runID: context.runID).networkName
-        // Whether service VIPs can work is asked on every host while the network is created.
-        async let vip = vipAvailable()
         let networkID = try await manager.createNetwork(NetworkSpec(
             name: network, driver: "overlay", labels: context.labels(), attachable: true,
             subnet: fleet.inventory.network.overlaySubnet))
@@ -62,14 +63,16 @@ struct OverlayDeployer: Sendable {
             aliases: [Self.serviceAlias], endpointMode: endpointMode, global: true,
             constraints: Self.placement(excluding: foreign.map(\.id))))
         context.ledger.record(CreatedResource(host: swarm.managerHost, kind: .service, id: serviceID, inSwarm: true))
-        // The attachable probes start on every host at once while the service's tasks come up.
+        // The attachable probes start on every host at once once the service's tasks run: a node
+        // then already holds the overlay. Started while the tasks came up on a swarm a second old,
+        // an attachment now and then waited 20–30 s for the manager ("attaching to network
+        // failed … context deadline exceeded", seen on the virtual lab).
+        let tasks = try await waitForTasks(service: serviceID, manager: manager, swarm: swarm, hosts: hosts)
         let deployer = TopologyDeployer(context: context)
         let context = context
-        async let probes = deployer.onEachHost(hosts) { host in
+        var endpoints = try await deployer.onEachHost(hosts) { host in
             [try await deployer.startProbe(host: host, name: context.name("ovl-\(host)"), network: network, driver: .overlay)]
         }
-        let tasks = try await waitForTasks(service: serviceID, manager: manager, swarm: swarm, hosts: hosts)
-        var endpoints = try await probes
         // Task containers, one per host, as endpoints named after the service.
         for host in hosts {
             guard let containerID = tasks[host] else { continue }
@@ -101,15 +104,17 @@ struct OverlayDeployer: Sendable {
         let started = ContinuousClock.now
         let deadline = started + .seconds(60)
         var pending = probes.flatMap { source in probes.filter { $0.host != source.host }.map { (source, $0) } }
-        let fleet = context.fleet
         while !pending.isEmpty && ContinuousClock.now < deadline {
             // Every pending pair pinged at once.
             let answered = try await withThrowingTaskGroup(of: (Int, Bool).self) { group in
                 for (index, (source, target)) in pending.enumerated() {
                     guard let address = target.address else { continue }
+                    let batcher = context.execBatcher
                     group.addTask {
-                        let output = try await fleet.engine(source.host).exec(
-                            source.containerID, ["ping", "-c", "1", "-W", "1", address], timeout: .seconds(10))
+                        // One exec per source container for all its pings (``ExecBatcher``).
+                        let output = try await batcher.run(
+                            host: source.host, container: source.containerID, command: ["ping", "-c", "1", "-W", "1", address],
+                            timeLimit: 2)
                         return (index, output.succeeded)
                     }
                 }

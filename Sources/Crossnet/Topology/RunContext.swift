@@ -13,11 +13,14 @@ public final class RunContext: Sendable {
     public let ledger = ResourceLedger()
     /// The run's swarm, found or created on first use by the overlay topology.
     public let swarm = SwarmCoordinator()
+    /// Runs the claim probes that arrive together on one container in one exec.
+    public let execBatcher: ExecBatcher
 
     public init(runID: String, fleet: HostFleet, probeImage: String) {
         self.runID = runID
         self.fleet = fleet
         self.probeImage = probeImage
+        self.execBatcher = ExecBatcher(fleet: fleet)
     }
 
     /// A new run id: UTC time plus random suffix, e.g. `20261126T081500-3fa2`.

@@ -85,7 +85,27 @@ public actor SwarmCoordinator {
         }) {
             nodeIDs[host] = try result.get()
         }
+        try await waitUntilReady(manager: manager, engine: managerEngine, nodes: Set(nodeIDs.values))
         return SwarmState(managerHost: manager, nodeIDs: nodeIDs, createdByCrossnet: true)
+    }
+
+    /// Waits (at most 30 s) until the manager lists every node as `ready`: a node's agent has then
+    /// registered with the dispatcher. An attachable container started on a node before that (the
+    /// manager included, a moment after `swarm init`) can wait 20 s for its network attachment and
+    /// fail with "attaching to network failed … context deadline exceeded" (seen on the virtual lab).
+    func waitUntilReady(manager: String, engine: DockerEngine, nodes: Set<String>) async throws {
+        let deadline = ContinuousClock.now + .seconds(30)
+        var states: [String] = []
+        while ContinuousClock.now < deadline {
+            let listed = try await engine.nodes().filter { nodes.contains($0.id) }
+            if listed.count == nodes.count, listed.allSatisfy({ $0.status.state == "ready" }) { return }
+            states = listed.map { "\($0.description.hostname): \($0.status.state)" }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw OperationError(
+            host: manager, operation: "docker node ls",
+            reason: "swarm nodes not ready 30 s after joining: \(states.joined(separator: ", "))",
+            hint: "check that the hosts reach each other on TCP 2377 and 7946 and UDP 7946, 4789 (`crossnet check`)")
     }
 
     func adoptSwarm(_ context: RunContext, infos: [String: SwarmInfo]) async throws -> SwarmState {
