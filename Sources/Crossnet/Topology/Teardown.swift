@@ -96,7 +96,9 @@ public enum Teardown {
                     await waitForServiceContainersGone(resource.id, fleet: fleet, report: &report)
                 case .network:
                     try await removeNetworkRetrying(resource.id, engine: engine)
-                    await waitForNetworkGoneEverywhere(resource.id, fleet: fleet, report: &report)
+                    // A local network is gone once its host removed it; a swarm-scoped one lingers
+                    // on the other nodes for a moment.
+                    if resource.inSwarm { await waitForNetworkGoneEverywhere(resource.id, fleet: fleet, report: &report) }
                 case .swarm:
                     await SwarmCoordinator.leave(manager: resource.host, fleet: fleet, report: &report)
                     for item in dissolved {

@@ -23,7 +23,9 @@ struct TransportCancellationTests {
         task.cancel()
         let result = await task.result
         let elapsed = ContinuousClock.now - start
-        #expect(elapsed < .milliseconds(200), "returned \(elapsed) after cancel")
+        // The command would run 30 s more: returning within a few seconds (not 200 ms: a loaded
+        // 2-core machine delays any wake-up) shows the cancel reached the blocked read.
+        #expect(elapsed < .seconds(3), "returned \(elapsed) after cancel")
         if case .failure(let error) = result { #expect(error is CancellationError, "\(error)") } else { Issue.record("succeeded") }
         let ok = try await session.exec("echo ok", timeout: .seconds(10))
         #expect(ok.trimmedStdout == "ok")
