@@ -83,7 +83,7 @@ final class RunProgress: @unchecked Sendable {
             guard !stopped else { return }
             let columns = terminalColumns()
             let counts = status?() ?? ""
-            var line = "[\(elapsed)\(counts.isEmpty ? "" : " · " + counts)] \(step)" + (detail.isEmpty ? "" : " · \(detail)")
+            var line = "[\(elapsed)] \(step)" + (counts.isEmpty ? "" : " \(counts)") + (detail.isEmpty ? "" : " · \(detail)")
             if line.count > columns - 1 { line = String(line.prefix(max(10, columns - 2))) + "…" }
             write("\r\u{1B}[2K" + line)
         }
@@ -133,7 +133,7 @@ final class TestEventProgress: @unchecked Sendable {
 
     private var status: String {
         let now = progress.secondsSinceStart
-        return lock.withLock { tally.total == 0 ? "" : "tests " + tally.summary(now: now, withEstimate: showsEstimate) }
+        return lock.withLock { tally.total == 0 ? "" : tally.summary(now: now, withEstimate: showsEstimate) }
     }
 
     /// Handles one JSON record of the event stream.
