@@ -20,8 +20,15 @@ public struct MeasurementRecord: Codable, Sendable, Equatable {
     public var value: Double
     public var stats: Stats
     public var parameters: Parameters
-    /// `noisy`, `cpu-bound`.
+    /// `noisy`, `cpu-bound`; `self-test` on a figure a self-test measured under conditions it set
+    /// (the accuracy check's tbf-capped link), which drivers' tables and `compare` leave out.
     public var flags: [String]
+
+    /// The flag of a figure measured by a self-test.
+    public static let selfTestFlag = "self-test"
+
+    /// Whether a self-test measured it (not a driver's own figure).
+    public var isSelfTest: Bool { flags.contains(Self.selfTestFlag) }
     /// Where the two ends sit: across hosts or on one host. `nil` in files written before it existed.
     public var placement: MeasurementPlacement?
 

@@ -31,16 +31,16 @@ public struct DriverFigures: Sendable {
 
     /// One entry per driver that has tests or measurements, in driver order, over every record.
     public static func collect(_ document: ResultsDocument) -> [DriverFigures] {
-        let drivers = Set(document.tests.compactMap(\.driver)).union(document.measurements.map(\.driver))
+        let drivers = Set(document.tests.compactMap(\.driver)).union(document.measurements.filter { !$0.isSelfTest }.map(\.driver))
         return drivers.sorted(by: ReportOrdering.driverLess).map { driver in
-            figures(driver: driver, placement: nil, records: document.measurements, tests: document.tests)
+            figures(driver: driver, placement: nil, records: document.measurements.filter { !$0.isSelfTest }, tests: document.tests)
         }
     }
 
     /// The drivers measured with `placement`, baseline first, then the fastest throughput first
     /// (drivers without throughput last, by RTT).
     public static func table(_ document: ResultsDocument, placement: MeasurementPlacement) -> [DriverFigures] {
-        let records = document.measurements.filter { $0.resolvedPlacement == placement }
+        let records = document.measurements.filter { $0.resolvedPlacement == placement && !$0.isSelfTest }
         let drivers = Set(records.map(\.driver))
         return drivers.map { figures(driver: $0, placement: placement, records: records, tests: document.tests) }
             .sorted(by: tableOrder)

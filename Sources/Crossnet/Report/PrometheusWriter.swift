@@ -29,7 +29,8 @@ public struct PrometheusWriter: Sendable {
             if families[name] == nil { order.append(name); families[name] = (help, type, []) }
             families[name]!.lines += lines
         }
-        for record in document.measurements {
+        // A self-test's figure (a tbf-capped link) would repeat a driver series' labels.
+        for record in document.measurements where !record.isSelfTest {
             let (name, help, type) = Self.family(metric: record.metric)
             var labels: [(String, String)] = [
                 ("driver", record.driver), ("protocol", record.protocol), ("source", record.source), ("target", record.target),

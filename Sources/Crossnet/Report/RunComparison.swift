@@ -165,8 +165,9 @@ public struct RunComparison: Sendable {
 
     public init(base: ResultsDocument, new: ResultsDocument, tolerance: Tolerance = Tolerance()) {
         self.tolerance = tolerance
-        let baseByKey = Dictionary(base.measurements.map { (Key($0), $0) }, uniquingKeysWith: { a, _ in a })
-        let newByKey = Dictionary(new.measurements.map { (Key($0), $0) }, uniquingKeysWith: { a, _ in a })
+        // Self-tests' figures (a tbf-capped link) share a driver figure's key but are not one.
+        let baseByKey = Dictionary(base.measurements.filter { !$0.isSelfTest }.map { (Key($0), $0) }, uniquingKeysWith: { a, _ in a })
+        let newByKey = Dictionary(new.measurements.filter { !$0.isSelfTest }.map { (Key($0), $0) }, uniquingKeysWith: { a, _ in a })
         var rows: [Row] = []
         for key in Set(baseByKey.keys).union(newByKey.keys).sorted() {
             let b = baseByKey[key]

@@ -43,6 +43,26 @@ struct ReportComparisonTests {
         #expect(comparison.table.contains("REGRESSION"))
     }
 
+    @Test("a self-test's figure (the accuracy check's tbf-capped link) with a driver figure's key is left out of compare and of the driver tables")
+    func selfTestFiguresLeftOut() throws {
+        var base = try ReportFixtures.document()
+        let real = try #require(base.measurements.first { $0.driver == "bridge" && $0.metric == "throughput" && $0.resolvedPlacement == .crossHost })
+        // Recorded first, as the accuracy suite's figures can be: without the flag, compare would
+        // match it instead of the real one.
+        var capped = real.scaled(by: 0.01)
+        capped.flags.append(MeasurementRecord.selfTestFlag)
+        base.measurements.insert(capped, at: 0)
+        var new = base
+        new.measurements[0] = capped.scaled(by: 0.3)  // another random tbf rate in the next run
+        let comparison = RunComparison(base: base, new: new)
+        #expect(!comparison.hasRegression)
+        let row = try #require(comparison.rows.first { $0.key == RunComparison.Key(real) && $0.statistic == "value" })
+        #expect(row.base == real.value && row.new == real.value)
+        #expect(capped.isSelfTest && !real.isSelfTest)
+        let figures = DriverFigures.table(base, placement: .crossHost)
+        #expect(figures.first { $0.driver == "bridge" }.map { ($0.throughput ?? 0) > real.value / 2 } == true)
+    }
+
     @Test("one pair's drop that the driver's other pairs do not share is isolated, not a regression")
     func isolatedPair() throws {
         var base = try ReportFixtures.document()
