@@ -29,6 +29,21 @@ public struct HTTPTransfer: Sendable, Equatable {
         let headerBytes = data.distance(from: data.startIndex, to: range.upperBound)
         return HTTPTransfer(headerBytes: headerBytes, bodyBytes: data.count - headerBytes, contentLength: length)
     }
+
+    /// Parses what ``BulkTransfer``'s command prints: the response's size in bytes (`wc -c`) on the
+    /// first line, then the response's first bytes (its headers and the start of the body).
+    public static func parse(counted output: Data, host: String = "local", operation: String = "http GET") throws -> HTTPTransfer {
+        guard let newline = output.firstIndex(of: UInt8(ascii: "\n")),
+            let total = Int(String(decoding: output[output.startIndex..<newline], as: UTF8.self).trimmingCharacters(in: .whitespaces))
+        else {
+            throw MeasurementError.unparsable(
+                host: host, operation: operation, reason: "no byte count before the response",
+                excerpt: String(decoding: output.prefix(300), as: UTF8.self))
+        }
+        var transfer = try parse(Data(output[output.index(after: newline)...]), host: host, operation: operation)
+        transfer.bodyBytes = total - transfer.headerBytes
+        return transfer
+    }
 }
 
 /// Moves bulk data over one TCP connection and counts what arrives: the target's HTTP server
@@ -46,13 +61,20 @@ public struct BulkTransfer: Sendable {
         try await shell.check(
             endpoints.target, ["dd", "if=/dev/zero", "of=/tmp/bulk", "bs=65536", "count=\(blocks)"], timeout: .seconds(30))
         let port = endpoints.clientPort(ProbeCommand.httpPort)
-        let command = ["sh", "-c", "printf 'GET /bulk HTTP/1.0\\r\\n\\r\\n' | nc -w 10 \(endpoints.targetAddress) \(port)"]
+        // The response is counted where it arrives: only its size and first 4 KiB (the headers)
+        // come back to the controller, not megabytes of body.
+        let command = [
+            "sh", "-c",
+            "printf 'GET /bulk HTTP/1.0\\r\\n\\r\\n' | nc -w 10 \(endpoints.targetAddress) \(port) >/tmp/bulk.got; s=$?; "
+                + "wc -c </tmp/bulk.got; head -c 4096 /tmp/bulk.got; rm -f /tmp/bulk.got; exit $s",
+        ]
         let operation = ProbeShell.display(command, in: endpoints.source)
         let output = try await shell.run(endpoints.source, command, timeout: timeout)
-        guard output.succeeded || !output.stdout.isEmpty else {
+        let transfer = try? HTTPTransfer.parse(counted: output.stdout, host: endpoints.source.host, operation: operation)
+        guard output.succeeded || (transfer.map { $0.headerBytes + $0.bodyBytes } ?? 0) > 0 else {
             throw MeasurementError.commandFailed(
                 host: endpoints.source.host, operation: operation, exitStatus: output.exitStatus, output: output.stderrText)
         }
-        return try HTTPTransfer.parse(output.stdout, host: endpoints.source.host, operation: operation)
+        return try HTTPTransfer.parse(counted: output.stdout, host: endpoints.source.host, operation: operation)
     }
 }

@@ -107,5 +107,11 @@ struct PathMTUTests {
         let cut = try HTTPTransfer.parse(page.dropLast(5))
         #expect(cut.bodyBytes == 9 && !cut.complete)
         #expect(throws: MeasurementError.self) { try HTTPTransfer.parse(Data("HTTP/1.1 200 OK\r\nContent-Le".utf8)) }
+        // Counted in the container: the size (`wc -c`) first, then only the response's first bytes.
+        let counted = try HTTPTransfer.parse(counted: Data("\(page.count)\n".utf8) + page)
+        #expect(counted == whole)
+        let short = try HTTPTransfer.parse(counted: Data("  \(page.count - 5)\n".utf8) + page.prefix(whole.headerBytes + 2))
+        #expect(short.bodyBytes == 9 && !short.complete)
+        #expect(throws: MeasurementError.self) { try HTTPTransfer.parse(counted: page) }
     }
 }
