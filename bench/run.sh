@@ -23,6 +23,9 @@ DURATION=${DURATION:-1} REPEATS=${REPEATS:-1} PAIRS=${PAIRS:-star}
 mkdir -p "$OUT"
 
 if [ "$CROSSNET" = .build/debug/crossnet ] && command -v swift >/dev/null; then swift build >/dev/null; fi
+# Absolute paths: the measured runs start from another folder.
+CROSSNET=$(realpath "$CROSSNET") LAB_DIR=$(realpath -m "$LAB_DIR") OUT=$(realpath -m "$OUT")
+PEAK_RSS=$(pwd)/bench/peak-rss.py
 BROUGHT_UP=0
 if [ ! -f "$LAB_DIR/inventory.yaml" ] || ! $CROSSNET lab status --dir "$LAB_DIR" >/dev/null 2>&1; then
   $CROSSNET lab up --dir "$LAB_DIR" --hosts "$HOSTS" --subnet "$SUBNET" >"$OUT/lab-up.log" 2>&1 ||
@@ -64,7 +67,7 @@ measured() {
   local name=$1; shift 2
   local before after rc=0
   before=$(logins)
-  bench/peak-rss.py "$OUT/$name.rss" -- "$@" >"$OUT/$name.out" 2>"$OUT/$name.err" || rc=$?
+  "$PEAK_RSS" "$OUT/$name.rss" -- "$@" >"$OUT/$name.out" 2>"$OUT/$name.err" || rc=$?
   after=$(logins)
   local f=$OUT/$name.rss
   echo "== $name: exit $rc, $(key wall_s "$f") s, ssh logins per host: $(per_host "$before" "$after")"
@@ -79,10 +82,18 @@ measured() {
 }
 
 # ---------------------------------------------------------------- 1: memory, quick and short full run
-measured quick -- $CROSSNET run --quick --inventory "$INV" --reports "$OUT/reports-quick"
-measured full -- $CROSSNET run --inventory "$INV" --reports "$OUT/reports" \
+# The runs use a copy of the binary in a folder outside the repository, started from there with a
+# bare environment: no Swift toolchain on PATH, no source tree (a user's copied binary).
+RUNDIR=$(mktemp -d /tmp/crossnet-bench-bin.XXXXXX)
+cp "$CROSSNET" "$RUNDIR/crossnet"
+RUN=(env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$HOME" "$RUNDIR/crossnet")
+cd "$RUNDIR"
+measured quick -- "${RUN[@]}" run --quick --inventory "$INV" --reports "$OUT/reports-quick"
+measured full -- "${RUN[@]}" run --inventory "$INV" --reports "$OUT/reports" \
   --duration "$DURATION" --repeats "$REPEATS" --pairs "$PAIRS"
 RUN_DIR="$OUT/reports/latest"
+cd "$OLDPWD"
+rm -rf "$RUNDIR"
 
 # ---------------------------------------------------------------- 2: throughput vs hand-run iperf3
 read -r H1 A1 <<<"${HOSTLIST[0]}"
