@@ -123,21 +123,27 @@ public actor SwarmCoordinator {
             createdByCrossnet: false)
     }
 
-    /// Makes every host of `fleet` leave the swarm, all at once (`--force`: a node's leave needs no
-    /// other node, and removes that node's task containers); best-effort: a host that does not
-    /// answer is recorded in `report` and the others still leave, so the swarm is gone from every
-    /// host that answers.
+    /// Makes every host of `fleet` leave the swarm, workers first (all at once), then `manager`;
+    /// best-effort: a worker that does not answer is recorded in `report` and the others still
+    /// leave. The manager leaves even when a worker could not (`force`), so the swarm is gone from
+    /// every host that answers. (Manager and workers leaving at once was tried: on the virtual lab a
+    /// worker then kept a broken overlay into the next run's swarm, its peers unreachable.)
     public static func leave(manager: String, fleet: HostFleet, report: inout TeardownReport) async {
-        if report.isDown(manager) { report.skipped(host: manager, operation: "leave the swarm (manager)") }
-        let hosts = fleet.hostNames.filter { !report.isDown($0) }
-        for (host, result) in await fleet.onEachHost(hosts, { host in
-            // A worker that never joined (or already left) is skipped; the manager always leaves.
-            if host != manager, try await fleet.engine(host).info().swarm.localNodeState == "inactive" { return }
-            try await fleet.engine(host).swarmLeave()
+        let workers = fleet.hostNames.filter { $0 != manager && !report.isDown($0) }
+        for (host, result) in await fleet.onEachHost(workers, { host in
+            let info = try await fleet.engine(host).info().swarm
+            if info.localNodeState != "inactive" { try await fleet.engine(host).swarmLeave() }
         }) {
-            if case .failure(let error) = result {
-                report.record(error, host: host, operation: host == manager ? "leave the swarm (manager)" : "leave the swarm")
-            }
+            if case .failure(let error) = result { report.record(error, host: host, operation: "leave the swarm") }
+        }
+        guard !report.isDown(manager) else {
+            report.skipped(host: manager, operation: "leave the swarm (manager)")
+            return
+        }
+        do {
+            try await fleet.engine(manager).swarmLeave()
+        } catch {
+            report.record(error, host: manager, operation: "leave the swarm (manager)")
         }
     }
 
