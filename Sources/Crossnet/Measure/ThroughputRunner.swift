@@ -121,7 +121,20 @@ public struct ThroughputRunner: Sendable {
         var records = [record("throughput", unit: "bit/s", throughput, flags: flags)]
         if case .udp = test {
             if let loss = SampleStatistics(reports.compactMap(\.lostPercent)) {
-                records.append(record("loss", unit: "%", loss, flags: flags.filter { $0 == "cpu-bound" }))
+                var lossRecord = record("loss", unit: "%", loss, flags: flags.filter { $0 == "cpu-bound" })
+                // Repeats that all lost the same share (most often none) give the order statistic
+                // a zero-width interval, which would read as certainty: the interval is widened to
+                // what the count can tell apart, one datagram of the shortest run either way.
+                if var interval = lossRecord.stats.intervals?["p50"], interval.low >= interval.high,
+                    let fewest = reports.compactMap(\.packets).filter({ $0 > 0 }).min()
+                {
+                    let resolution = 100 / Double(fewest)
+                    interval.low = Swift.max(0, interval.low - resolution)
+                    interval.high += resolution
+                    interval.method = "order-statistic+resolution"
+                    lossRecord.stats.intervals?["p50"] = interval
+                }
+                records.append(lossRecord)
             }
             if let jitter = SampleStatistics(reports.compactMap(\.jitterSeconds)) {
                 var jitterFlags = flags.filter { $0 == "cpu-bound" }

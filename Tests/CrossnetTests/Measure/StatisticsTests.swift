@@ -126,6 +126,11 @@ struct RecordBuildingTests {
         #expect(records.map(\.metric) == ["throughput", "loss", "jitter"])
         #expect(records.map(\.unit) == ["bit/s", "%", "s"])
         #expect(records[0].parameters.rateBitsPerSecond == 1e8)
+        // Three repeats that all lost nothing: the loss interval is not [0, 0] (certainty) but one
+        // datagram of the run either way (the captured run: 763 datagrams, 0 lost).
+        let three = ThroughputRunner.recordsForTest(options: MeasurementOptions())([udp, udp, udp], .udp(rateBitsPerSecond: 1e8), Self.endpoints)
+        let loss = try #require(three.first { $0.metric == "loss" }?.stats.interval("p50"))
+        #expect(loss.low == 0 && abs(loss.high - 100.0 / 763) < 1e-12 && loss.method == "order-statistic+resolution")
     }
 
     @Test("a latency record carries intervals for p50, p90 and p99 from its samples (sockperf fixture)")
