@@ -17,6 +17,7 @@ public actor ExecBatcher {
 
     private struct Pending {
         var command: [String]
+        var timeLimit: Int
         var continuation: CheckedContinuation<CommandOutput, any Error>
     }
 
@@ -27,7 +28,6 @@ public actor ExecBatcher {
 
     private let fleet: HostFleet
     private var pending: [Target: [Pending]] = [:]
-    private var longestLimit: [Target: Int] = [:]
 
     public init(fleet: HostFleet) {
         self.fleet = fleet
@@ -40,8 +40,7 @@ public actor ExecBatcher {
         let target = Target(host: host, container: container)
         return try await withCheckedThrowingContinuation { continuation in
             let first = pending[target] == nil
-            pending[target, default: []].append(Pending(command: command, continuation: continuation))
-            longestLimit[target] = max(longestLimit[target] ?? 0, timeLimit)
+            pending[target, default: []].append(Pending(command: command, timeLimit: timeLimit, continuation: continuation))
             if first {
                 // A child of the caller's context: the batch's exec keeps its transcript scope
                 // (the driver's claims), which task-local values carry.
@@ -55,7 +54,7 @@ public actor ExecBatcher {
 
     private func flush(_ target: Target) async {
         guard let batch = pending.removeValue(forKey: target) else { return }
-        let limit = longestLimit.removeValue(forKey: target) ?? 10
+        let limit = batch.map(\.timeLimit).max() ?? 10
         let engine = fleet.engine(target.host)
         let timeout = Duration.seconds(limit + 20)
         // The exec runs in its own task so that other containers' batches are not held up; an

@@ -158,9 +158,11 @@ public struct LatencyRunner: Sendable {
         let runs = repeats.filter { !$0.isEmpty }
         let samples = runs.flatMap { $0 }
         let distribution = LatencyDistribution(seconds: samples)
-        let stats = MeasurementRecord.Stats(distribution: distribution, samples: samples, repeats: runs.count > 1 ? runs : [])
+        // Each run's own distribution, built once: for the intervals and for the noisy flag.
+        let perRun = runs.count > 1 ? runs.map { LatencyDistribution(seconds: $0) } : []
+        let stats = MeasurementRecord.Stats(distribution: distribution, samples: samples, runs: perRun)
         var flags: [String] = []
-        if runs.count > 1, let medians = SampleStatistics(runs.map { LatencyDistribution(seconds: $0).percentile(50) }),
+        if let medians = SampleStatistics(perRun.map { $0.percentile(50) }), perRun.count > 1,
             medians.coefficientOfVariationPercent > noisyCV
         {
             flags.append("noisy")

@@ -158,19 +158,19 @@ extension MeasurementRecord.Stats {
     /// Stats of a latency distribution (percentiles from the HdrHistogram, exact mean and stddev),
     /// with order-statistic intervals of each percentile from the raw `samples` when given.
     ///
-    /// With `repeats` (the same samples, one array per run of the tool, at least 2), each interval
+    /// With `runs` (the distributions of the same samples, one per run of the tool, at least 2), each interval
     /// is also widened to span the runs' own values of that percentile: the order-statistic
     /// interval assumes independent samples, but samples of one run share that run's conditions
     /// (the scheduler's placement of client and server, the connection), so runs of an unchanged
     /// path differ by more than one run's interval. The method then reads
     /// `order-statistic+repeat-range`; the level stays the order statistic's (widening only adds
     /// confidence).
-    public init(distribution d: LatencyDistribution, samples: [Double] = [], repeats: [[Double]] = []) {
+    public init(distribution d: LatencyDistribution, samples: [Double] = [], runs: [LatencyDistribution] = []) {
         self.init(
             p50: d.percentile(50), p90: d.percentile(90), p99: d.percentile(99), p999: d.percentile(99.9), min: d.min,
             max: d.max, mean: d.mean, stddev: d.standardDeviation, samples: d.count)
         let sorted = samples.sorted()
-        let runs = repeats.count > 1 ? repeats.map { LatencyDistribution(seconds: $0) } : []
+        let runs = runs.count > 1 ? runs : []
         var intervals: [String: ConfidenceInterval] = [:]
         for (name, q, value) in [("p50", 0.5, p50), ("p90", 0.9, p90), ("p99", 0.99, p99), ("p999", 0.999, p999)] {
             guard let value, var interval = ConfidenceInterval.quantile(q, sorted: sorted) else { continue }
